@@ -1,0 +1,93 @@
+import { randomUUID } from "node:crypto";
+import cors from "@fastify/cors";
+import { validatorCompiler, type ZodTypeProvider } from "@fastify/type-provider-zod";
+import Fastify, { type FastifyInstance, type RawServerDefault } from "fastify";
+import type { Config } from "./config.ts";
+import type { Database } from "./db/database.ts";
+import { Problem } from "./lib/problem.ts";
+import { createActorsRepository } from "./modules/actors/actors.repository.ts";
+import { actorsRoutes } from "./modules/actors/actors.routes.ts";
+import { createAttackEventsRepository } from "./modules/attack-events/attack-events.repository.ts";
+import { attackEventsRoutes } from "./modules/attack-events/attack-events.routes.ts";
+import { healthRoutes } from "./modules/health/health.routes.ts";
+import { createSanctionsRepository } from "./modules/sanctions/sanctions.repository.ts";
+import { sanctionsRoutes } from "./modules/sanctions/sanctions.routes.ts";
+import { createSourcesRepository } from "./modules/sources/sources.repository.ts";
+import { sourcesRoutes } from "./modules/sources/sources.routes.ts";
+import { createStatementsRepository } from "./modules/statements/statements.repository.ts";
+import { statementsRoutes } from "./modules/statements/statements.routes.ts";
+import { docsPlugin } from "./plugins/docs.ts";
+import { errorsPlugin } from "./plugins/errors.ts";
+import { zodSerializerCompiler } from "./plugins/serializer.ts";
+
+export interface AppDependencies {
+  config: Config;
+  database: Database;
+}
+
+
+// A client's request id is kept when it is a plain token; anything else gets a fresh one.
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the service without listening: the server and the tests share it. */
+export async function buildApp({ config, database }: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(zodSerializerCompiler);
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  await app.register(errorsPlugin);
+  await app.register(cors, {
+    origin: config.corsOrigins === "*" ? "*" : config.corsOrigins,
+    methods: ["GET", "HEAD", "OPTIONS"],
+    exposedHeaders: ["ETag", "X-Request-Id", "Retry-After"],
+    maxAge: 86_400,
+  });
+  await app.register(docsPlugin);
+
+  const readPaths: string[] = [];
+  app.addHook("onRoute", (route) => {
+    if (route.method === "GET" || (Array.isArray(route.method) && route.method.includes("GET"))) readPaths.push(route.url);
+  });
+
+  const actors = createActorsRepository(database.sql);
+  await app.register(healthRoutes, { sql: database.sql });
+  await app.register(
+    async (v1) => {
+      await v1.register(actorsRoutes, { actors });
+      await v1.register(statementsRoutes, { statements: createStatementsRepository(database.sql), actors });
+      await v1.register(sanctionsRoutes, { sanctions: createSanctionsRepository(database.sql), actors });
+      await v1.register(attackEventsRoutes, { attackEvents: createAttackEventsRepository(database.sql), actors });
+      await v1.register(sourcesRoutes, { sources: createSourcesRepository(database.sql) });
+    },
+    { prefix: "/v1" },
+  );
+
+  // The API is read-only: other methods on a readable path are 405 with Allow, not a bare 404.
+  app.after(() => {
+    for (const url of new Set(readPaths.filter((path) => path.startsWith("/v1/")))) {
+      app.route({
+        method: ["POST", "PUT", "PATCH", "DELETE"],
+        url,
+        schema: { hide: true },
+        handler: async (request) => {
+          throw new Problem(405, "Method Not Allowed", `${request.method} is not supported here; this API is read-only.`, [], {
+            allow: "GET, HEAD",
+          });
+        },
+      });
+    }
+  });
+
+  return app;
+}

@@ -1,0 +1,20 @@
+/** Collects WHERE conditions with numbered parameters, so filters compose without string juggling. */
+export class SqlFilter {
+  readonly params: unknown[] = [];
+  private readonly conditions: string[] = [];
+
+  /** Adds a parameter and returns its placeholder (`$3`). */
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+
+  where(condition: string): this {
+    this.conditions.push(condition);
+    return this;
+  }
+
+  toSql(): string {
+    return this.conditions.length === 0 ? "" : `WHERE ${this.conditions.join(" AND ")}`;
+  }
+}

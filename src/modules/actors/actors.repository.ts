@@ -1,0 +1,91 @@
+import type { SqlClient } from "../../db/database.ts";
+import { actorStubJson, apiEnum, evidenceJson, isoTimestamp } from "../../db/sql-fragments.ts";
+import { actorKey } from "../../lib/actor-key.ts";
+import { type Page, orderForCursor, toPage, whereAfterCursor } from "../../lib/pagination.ts";
+import { badRequest } from "../../lib/problem.ts";
+import { SqlFilter } from "../../lib/sql-builder.ts";
+import type { Actor } from "./actors.schemas.ts";
+
+const ACTOR_JSON = `json_build_object(
+  'id', act.id,
+  'type', ${apiEnum("act.type")},
+  'name', act.name,
+  'aliases', (SELECT coalesce(json_agg(al.alias ORDER BY al.alias), '[]'::json) FROM actor_aliases al WHERE al.actor_id = act.id),
+  'placeKind', ${apiEnum("act.place_kind")},
+  'country', ${actorStubJson("act.country_id")},
+  'parent', ${actorStubJson("act.parent_id")},
+  'wikidataId', act.wikidata_id,
+  'roles', (SELECT coalesce(json_agg(json_build_object(
+              'id', r.id, 'title', r.title, 'organisation', ${actorStubJson("r.organisation_id")},
+              'evidence', ${evidenceJson("ACTOR_ROLE", "r.id")}) ORDER BY r.position), '[]'::json)
+              FROM actor_roles r WHERE r.actor_id = act.id),
+  'descriptions', (SELECT coalesce(json_agg(json_build_object(
+              'id', d.id, 'text', d.text, 'evidence', ${evidenceJson("ACTOR_DESCRIPTION", "d.id")}) ORDER BY d.position), '[]'::json)
+              FROM actor_descriptions d WHERE d.actor_id = act.id),
+  'evidence', ${evidenceJson("ACTOR", "act.id")},
+  'createdAt', ${isoTimestamp("act.created_at")},
+  'updatedAt', ${isoTimestamp("act.updated_at")}
+)`;
+
+export interface ActorFilters {
+  types?: string[];
+  ids?: string[];
+  countryIds?: string[];
+  limit: number;
+  cursor?: string;
+}
+
+export function createActorsRepository(sql: SqlClient) {
+  return {
+    async list(filters: ActorFilters): Promise<Page<Actor>> {
+      const filter = new SqlFilter();
+      if (filters.types) filter.where(`act.type::text = ANY(${filter.param(filters.types.map((type) => type.toUpperCase()))})`);
+      if (filters.ids) filter.where(`act.id = ANY(${filter.param(filters.ids)})`);
+      if (filters.countryIds) filter.where(`act.country_id = ANY(${filter.param(filters.countryIds)})`);
+      whereAfterCursor(filter, "act.name_key", "act.id", filters.cursor);
+      const rows = await sql.query<{ id: string; cursor_key: string; item: Actor }>(
+        `SELECT act.id, act.name_key AS cursor_key, ${ACTOR_JSON} AS item
+           FROM actors act ${filter.toSql()}
+           ${orderForCursor("act.name_key", "act.id")}
+          LIMIT ${filter.param(filters.limit + 1)}`,
+        filter.params,
+      );
+      return toPage(rows, filters.limit);
+    },
+
+    async findById(id: string): Promise<Actor | undefined> {
+      const rows = await sql.query<{ item: Actor }>(`SELECT ${ACTOR_JSON} AS item FROM actors act WHERE act.id = $1`, [id]);
+      return rows[0]?.item;
+    },
+
+    /**
+     * Resolves what a user typed (`iran`, `Odessa`, `Ibrahim Raisi`) to actor ids: an exact id, or a
+     * name or alias compared case-insensitively. An unknown reference is a 400 naming `field`:
+     * a typo must not silently return an empty list.
+     */
+    async resolveRefs(refs: string[], field: string): Promise<string[]> {
+      const keys = refs.map(actorKey);
+      const rows = await sql.query<{ ref: string; actor_id: string }>(
+        `SELECT ref.value AS ref, act.id AS actor_id
+           FROM unnest($1::text[], $2::text[]) AS ref(value, key)
+           JOIN actors act ON act.id = ref.value OR act.name_key = ref.key
+             OR EXISTS (SELECT 1 FROM actor_aliases al WHERE al.actor_id = act.id AND al.alias_key = ref.key)`,
+        [refs, keys],
+      );
+      const unknown = refs.filter((ref) => !rows.some((row) => row.ref === ref));
+      if (unknown.length > 0) {
+        throw badRequest(`No actor is known by ${unknown.map((ref) => `"${ref}"`).join(", ")}.`, [
+          { field, message: `Unknown actor: ${unknown.join(", ")}. Use an id, name or alias from /v1/actors` },
+        ]);
+      }
+      return [...new Set(rows.map((row) => row.actor_id))];
+    },
+
+    /** `resolveRefs` for an optional filter: no references, no filter. */
+    async resolveOptionalRefs(refs: string[] | undefined, field: string): Promise<string[] | undefined> {
+      return refs === undefined ? undefined : this.resolveRefs(refs, field);
+    },
+  };
+}
+
+export type ActorsRepository = ReturnType<typeof createActorsRepository>;

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import {
+  ActorStubSchema,
+  actorRefs,
+  actorTypeValues,
+  EvidenceSchema,
+  listResponse,
+  paginationQuery,
+  repeatable,
+} from "../common/common.schemas.ts";
+
+export const placeKindValues = ["city", "region", "continent"] as const;
+
+export const ActorSchema = z
+  .object({
+    id: z.string(),
+    type: z.enum(actorTypeValues),
+    name: z.string().describe("Canonical name (Odesa, Ebrahim Raisi)"),
+    aliases: z.array(z.string()).describe("Other spellings and names, as sources write them (Odessa)"),
+    placeKind: z.enum(placeKindValues).nullable().describe("For places only"),
+    country: ActorStubSchema.nullable().describe("The state a person, body or place belongs to"),
+    parent: ActorStubSchema.nullable().describe("The place or body this one is part of"),
+    wikidataId: z.string().nullable().describe("Set only where the identity is certain"),
+    roles: z.array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        organisation: ActorStubSchema.nullable(),
+        evidence: z.array(EvidenceSchema),
+      }).meta({ id: "ActorRole" }),
+    ),
+    descriptions: z.array(
+      z.object({ id: z.string(), text: z.string(), evidence: z.array(EvidenceSchema) }).meta({ id: "ActorDescription" }),
+    ),
+    evidence: z.array(EvidenceSchema).describe("Where sources mention the actor"),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: "Actor", description: "A person, state, organisation, government body, armed force or place" });
+
+export const ActorListSchema = listResponse(ActorSchema, "ActorList");
+
+export const ActorListQuerySchema = z.strictObject({
+  ...paginationQuery,
+  type: repeatable(z.enum(actorTypeValues)).describe("Actor type; repeat for OR"),
+  name: actorRefs.describe("Id, name or alias, case-insensitive (`Odessa` finds Odesa); repeat for OR"),
+  country: actorRefs.describe("Actors belonging to this state (id, name or alias); repeat for OR"),
+});
+
+export type Actor = z.infer<typeof ActorSchema>;
+export type ActorListQuery = z.infer<typeof ActorListQuerySchema>;

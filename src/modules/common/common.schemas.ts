@@ -1,0 +1,90 @@
+import { z } from "zod";
+
+// Shapes shared by every resource. Registered by id, so the OpenAPI document has one component each.
+
+export const precisionValues = ["year", "month", "day", "part_of_day", "minute"] as const;
+export const qualifierValues = ["exact", "more_than", "at_least", "less_than", "at_most", "about", "up_to"] as const;
+export const actorTypeValues = [
+  "person", "state", "organisation", "government_body", "armed_force", "place", "group",
+] as const;
+
+export const EvidenceSchema = z
+  .object({
+    sourceId: z.string(),
+    excerpt: z.string().describe("Verbatim text of the source between `start` and `end`"),
+    start: z.number().int().describe("Offset of the excerpt's first character, in Unicode code points"),
+    end: z.number().int().describe("Offset just after the excerpt's last character"),
+    field: z.string().nullable().describe("The field this excerpt backs (e.g. `launched`); null for the whole fact"),
+  })
+  .meta({ id: "Evidence" });
+
+export const FactTimeSchema = z
+  .object({
+    date: z.iso.date().nullable().describe("As precise as the source; relative dates resolved against its publication date"),
+    precision: z.enum(precisionValues).nullable(),
+    wording: z.string().nullable().describe("The source's own words for the time (\"early Saturday\")"),
+  })
+  .meta({ id: "FactTime", description: "When something happened or was said, with the source's precision" });
+
+export const ActorStubSchema = z
+  .object({ id: z.string(), name: z.string(), type: z.enum(actorTypeValues) })
+  .meta({ id: "ActorStub" });
+
+export const ReportedNumberSchema = z
+  .object({
+    value: z.number().int(),
+    qualifier: z.enum(qualifierValues).describe("`more_than` for \"more than 1.5 million\""),
+    evidence: z.array(EvidenceSchema),
+  })
+  .meta({ id: "ReportedNumber", description: "A number as a source reports it" });
+
+export const PageInfoSchema = z
+  .object({
+    nextCursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last page"),
+    next: z.string().nullable().describe("Relative URL of the next page; null on the last page"),
+  })
+  .meta({ id: "PageInfo" });
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string(),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .describe("One entry per invalid input, e.g. `query.limit`"),
+  })
+  .meta({ id: "Problem", description: "RFC 9457 problem details (application/problem+json)" });
+
+export const IdParamsSchema = z.strictObject({ id: z.string().min(1).max(200) });
+
+export function listResponse<Item extends z.ZodType>(item: Item, id: string) {
+  return z.object({ data: z.array(item), page: PageInfoSchema }).meta({ id });
+}
+
+// Query parameters. Repeated parameters mean OR; a single value arrives as a string.
+const toArray = (value: unknown) => (value === undefined || Array.isArray(value) ? value : [value]);
+
+export function repeatable<Value extends z.ZodType>(value: Value) {
+  return z.preprocess(toArray, z.array(value).min(1).max(20)).optional();
+}
+
+export const actorRefs = repeatable(z.string().min(1).max(200)).describe(
+  "Actor id, name or alias, case-insensitive (`iran`, `Odessa`); repeat for OR",
+);
+
+export const paginationQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(25).describe("Items per page, 1–100"),
+  cursor: z.string().min(1).max(512).optional().describe("The `nextCursor` of the previous page"),
+};
+
+export const dateRangeQuery = {
+  from: z.iso.date().optional().describe("Inclusive lower bound (YYYY-MM-DD)"),
+  to: z.iso.date().optional().describe("Inclusive upper bound (YYYY-MM-DD)"),
+};
+
+/** Added to every route by the errors plugin, so routes declare only their success responses. */
+export const errorResponses = { 400: ProblemSchema, 404: ProblemSchema, 500: ProblemSchema, 503: ProblemSchema };

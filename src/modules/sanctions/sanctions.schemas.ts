@@ -1,0 +1,57 @@
+import { z } from "zod";
+import {
+  ActorStubSchema,
+  actorRefs,
+  dateRangeQuery,
+  EvidenceSchema,
+  FactTimeSchema,
+  listResponse,
+  paginationQuery,
+  qualifierValues,
+  repeatable,
+} from "../common/common.schemas.ts";
+
+export const sanctionStatusValues = ["announced", "in_force", "lifted"] as const;
+export const targetKindValues = ["individual", "company", "institution"] as const;
+
+export const SanctionTargetGroupSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(targetKindValues),
+    count: z.number().int(),
+    qualifier: z.enum(qualifierValues),
+    description: z.string().describe("The source's words for the group (\"Iranians\")"),
+    evidence: z.array(EvidenceSchema),
+  })
+  .meta({ id: "SanctionTargetGroup", description: "Targets a source counts without naming them all" });
+
+export const SanctionSchema = z
+  .object({
+    id: z.string(),
+    authority: ActorStubSchema.describe("Who imposed the measure"),
+    measure: z.string().describe("The measure in the source's words (\"sanctions\")"),
+    programme: z.string().nullable(),
+    reason: z.string(),
+    status: z.enum(sanctionStatusValues),
+    announced: FactTimeSchema,
+    targets: z.array(ActorStubSchema).describe("Targets the source names"),
+    targetGroups: z.array(SanctionTargetGroupSchema).describe("Counts of targets by kind; named targets are counted too"),
+    about: z.array(ActorStubSchema).describe("Actors the sanction concerns without being targets"),
+    evidence: z.array(EvidenceSchema),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: "Sanction", description: "Who imposed what on whom, and why" });
+
+export const SanctionListSchema = listResponse(SanctionSchema, "SanctionList");
+
+export const SanctionListQuerySchema = z.strictObject({
+  ...paginationQuery,
+  ...dateRangeQuery,
+  actor: actorRefs.describe("Sanctions imposed by, targeting or about this actor; repeat for OR"),
+  authority: actorRefs.describe("Sanctions imposed by this actor; repeat for OR"),
+  target: actorRefs.describe("Sanctions naming this actor as a target; repeat for OR"),
+  status: repeatable(z.enum(sanctionStatusValues)).describe("Status; repeat for OR"),
+});
+
+export type Sanction = z.infer<typeof SanctionSchema>;

@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { dateRangeQuery, listResponse, paginationQuery, repeatable } from "../common/common.schemas.ts";
+
+const sourceFields = {
+  id: z.string(),
+  publisher: z.string(),
+  title: z.string(),
+  authors: z.array(z.string()),
+  url: z.string().nullable(),
+  publishedOn: z.iso.date(),
+  language: z.string().describe("BCP 47 language tag of the stored text"),
+  translationNote: z.string().nullable(),
+  licence: z.string().nullable(),
+  factCounts: z
+    .object({
+      actors: z.number().int(),
+      statements: z.number().int(),
+      sanctions: z.number().int(),
+      attackEvents: z.number().int(),
+      evidence: z.number().int(),
+    })
+    .meta({ id: "SourceFactCounts", description: "How many facts of each kind this source backs" }),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+};
+
+export const SourceSummarySchema = z
+  .object(sourceFields)
+  .meta({ id: "SourceSummary", description: "A source without its text; GET /v1/sources/{id} has the text" });
+
+export const SourceSchema = z
+  .object({
+    ...sourceFields,
+    text: z.string().describe("The full text that evidence offsets point into (Unicode code points)"),
+  })
+  .meta({ id: "Source", description: "A report that facts come from, with its full text" });
+
+export const SourceListSchema = listResponse(SourceSummarySchema, "SourceList");
+
+export const SourceListQuerySchema = z.strictObject({
+  ...paginationQuery,
+  ...dateRangeQuery,
+  language: repeatable(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a language tag such as en"))
+    .describe("Language tag; repeat for OR"),
+});
+
+export type Source = z.infer<typeof SourceSchema>;
+export type SourceSummary = z.infer<typeof SourceSummarySchema>;

@@ -1,0 +1,70 @@
+import type { SqlClient } from "../../db/database.ts";
+import { actorStubJson, actorStubsJson, apiEnum, evidenceJson, factTimeJson, isoDate, isoTimestamp } from "../../db/sql-fragments.ts";
+import { type Page, orderForCursor, toPage, whereAfterCursor } from "../../lib/pagination.ts";
+import { SqlFilter } from "../../lib/sql-builder.ts";
+import type { Statement } from "./statements.schemas.ts";
+
+const STATEMENT_JSON = `json_build_object(
+  'id', s.id,
+  'speaker', ${actorStubJson("s.speaker_id")},
+  'kind', ${apiEnum("s.kind")},
+  'quoteType', ${apiEnum("s.quote_type")},
+  'text', s.text,
+  'said', ${factTimeJson("s.said_on", "s.said_precision", "s.said_wording")},
+  'medium', s.medium,
+  'about', ${actorStubsJson("statement_subjects", "statement_id", "s.id")},
+  'respondsTo', (SELECT coalesce(json_agg(l.responds_to_id ORDER BY l.responds_to_id), '[]'::json)
+                   FROM statement_links l WHERE l.statement_id = s.id),
+  'respondedBy', (SELECT coalesce(json_agg(l.statement_id ORDER BY l.statement_id), '[]'::json)
+                    FROM statement_links l WHERE l.responds_to_id = s.id),
+  'evidence', ${evidenceJson("STATEMENT", "s.id")},
+  'createdAt', ${isoTimestamp("s.created_at")},
+  'updatedAt', ${isoTimestamp("s.updated_at")}
+)`;
+
+export interface StatementFilters {
+  actorIds?: string[];
+  speakerIds?: string[];
+  aboutIds?: string[];
+  kinds?: string[];
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+const aboutAny = (ids: string) =>
+  `EXISTS (SELECT 1 FROM statement_subjects ss WHERE ss.statement_id = s.id AND ss.actor_id = ANY(${ids}))`;
+
+export function createStatementsRepository(sql: SqlClient) {
+  return {
+    async list(filters: StatementFilters): Promise<Page<Statement>> {
+      const filter = new SqlFilter();
+      if (filters.actorIds) {
+        const ids = filter.param(filters.actorIds);
+        filter.where(`(s.speaker_id = ANY(${ids}) OR ${aboutAny(ids)})`);
+      }
+      if (filters.speakerIds) filter.where(`s.speaker_id = ANY(${filter.param(filters.speakerIds)})`);
+      if (filters.aboutIds) filter.where(aboutAny(filter.param(filters.aboutIds)));
+      if (filters.kinds) filter.where(`s.kind::text = ANY(${filter.param(filters.kinds.map((kind) => kind.toUpperCase()))})`);
+      if (filters.from) filter.where(`s.said_on >= ${filter.param(filters.from)}`);
+      if (filters.to) filter.where(`s.said_on <= ${filter.param(filters.to)}`);
+      whereAfterCursor(filter, "s.said_on", "s.id", filters.cursor);
+      const rows = await sql.query<{ id: string; cursor_key: string | null; item: Statement }>(
+        `SELECT s.id, ${isoDate("s.said_on")} AS cursor_key, ${STATEMENT_JSON} AS item
+           FROM statements s ${filter.toSql()}
+           ${orderForCursor("s.said_on", "s.id")}
+          LIMIT ${filter.param(filters.limit + 1)}`,
+        filter.params,
+      );
+      return toPage(rows, filters.limit);
+    },
+
+    async findById(id: string): Promise<Statement | undefined> {
+      const rows = await sql.query<{ item: Statement }>(`SELECT ${STATEMENT_JSON} AS item FROM statements s WHERE s.id = $1`, [id]);
+      return rows[0]?.item;
+    },
+  };
+}
+
+export type StatementsRepository = ReturnType<typeof createStatementsRepository>;

@@ -1,0 +1,50 @@
+import { z } from "zod";
+import {
+  ActorStubSchema,
+  actorRefs,
+  dateRangeQuery,
+  EvidenceSchema,
+  FactTimeSchema,
+  listResponse,
+  paginationQuery,
+  repeatable,
+} from "../common/common.schemas.ts";
+
+export const statementKindValues = [
+  "accusation", "admission", "announcement", "assessment", "call",
+  "claim", "concern", "denial", "rebuttal", "warning",
+] as const;
+export const quoteTypeValues = ["verbatim", "partial_quote", "paraphrase"] as const;
+
+export const StatementSchema = z
+  .object({
+    id: z.string(),
+    speaker: ActorStubSchema,
+    kind: z.enum(statementKindValues),
+    quoteType: z
+      .enum(quoteTypeValues)
+      .describe("`verbatim`: the source quotes every word of `text`; `partial_quote`: reported speech with quoted fragments"),
+    text: z.string().describe("What was said: the quote itself, or the source's reported speech"),
+    said: FactTimeSchema.describe("When it was said; all fields null where the source does not say"),
+    medium: z.string().nullable().describe("How it was said, in the source's words (\"evening speech\")"),
+    about: z.array(ActorStubSchema).describe("The actors the statement is about"),
+    respondsTo: z.array(z.string()).describe("Ids of the statements this one answers"),
+    respondedBy: z.array(z.string()).describe("Ids of the statements answering this one"),
+    evidence: z.array(EvidenceSchema),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: "Statement", description: "Who said what and when, quoted or paraphrased, with its excerpts" });
+
+export const StatementListSchema = listResponse(StatementSchema, "StatementList");
+
+export const StatementListQuerySchema = z.strictObject({
+  ...paginationQuery,
+  ...dateRangeQuery,
+  actor: actorRefs.describe("Statements by or about this actor (id, name or alias); repeat for OR"),
+  speaker: actorRefs.describe("Statements by this actor; repeat for OR"),
+  about: actorRefs.describe("Statements about this actor; repeat for OR"),
+  kind: repeatable(z.enum(statementKindValues)).describe("Statement kind; repeat for OR"),
+});
+
+export type Statement = z.infer<typeof StatementSchema>;

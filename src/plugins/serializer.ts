@@ -1,0 +1,17 @@
+import fastJsonStringify from "fast-json-stringify";
+import type { FastifySerializerCompiler } from "fastify";
+import { z } from "zod";
+
+/**
+ * Responses are written by fast-json-stringify compiled from the same zod schemas that validate
+ * and document them: zod stays the single source of truth, without a zod parse per response
+ * (about 3x faster per page; see README, "Performance").
+ */
+export const zodSerializerCompiler: FastifySerializerCompiler<unknown> = ({ schema }) => {
+  const jsonSchema = schema instanceof z.ZodType ? toSerializableJsonSchema(schema) : (schema as object);
+  return fastJsonStringify(jsonSchema as Parameters<typeof fastJsonStringify>[0]);
+};
+
+export function toSerializableJsonSchema(schema: z.ZodType): object {
+  return z.toJSONSchema(schema, { target: "draft-07", io: "output", unrepresentable: "any" });
+}
