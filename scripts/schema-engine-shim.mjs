@@ -93,7 +93,14 @@ function parseDatabaseUrl(url) {
   if (typeof url !== "string" || url === "") {
     throw new Error("No database URL: set datasource.url in prisma.config.ts");
   }
-  if (/^postgres(ql)?:\/\//.test(url)) return { kind: "postgres", url };
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    // adapter-pg would tell the engine about another schema but still run the SQL in `public`.
+    const schema = new URL(url).searchParams.get("schema");
+    if (schema && schema !== "public") {
+      throw new Error(`?schema=${schema} is not supported by the schema engine shim: use the public schema`);
+    }
+    return { kind: "postgres", url };
+  }
   if (url.startsWith("pglite://")) {
     const location = url.slice("pglite://".length);
     if (location === "memory") return { kind: "pglite", dataDir: undefined };
@@ -158,8 +165,7 @@ function findPrototypeOwning(object, method) {
 }
 
 async function connectPg(url) {
-  const schema = new URL(url).searchParams.get("schema") ?? undefined;
-  const adapter = await new PrismaPg(url, schema ? { schema } : undefined).connect();
+  const adapter = await new PrismaPg(url).connect();
   patchPgAdapterPrototypes(adapter);
   return adapter;
 }
@@ -347,10 +353,14 @@ globalThis.PRISMA_WASM_PANIC_REGISTRY = {
   },
 };
 
+// The package's "exports" hide package.json and the .wasm file: locate them next to the bindings.
+function wasmPackageFile(name) {
+  return path.join(path.dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg")), name);
+}
+
 // schema_engine.js imports the .wasm as an ES module, which Node 20 cannot do: instantiate it here.
 async function loadWasmEngine() {
-  const bindingsPath = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
-  const wasmPath = path.join(path.dirname(bindingsPath), "schema_engine_bg.wasm");
+  const wasmPath = wasmPackageFile("schema_engine_bg.wasm");
   const { instance } = await WebAssembly.instantiate(fs.readFileSync(wasmPath), {
     "./schema_engine_bg.js": wasmBindings,
   });
@@ -390,7 +400,6 @@ function printToCli(content) {
 }
 
 function errorResponse(id, error) {
-  const message = errorMessage(error);
   if (panics.message !== undefined) {
     const panicMessage = panics.message;
     return {
@@ -402,6 +411,7 @@ function errorResponse(id, error) {
       },
     };
   }
+  const message = errorMessage(error);
   const data = { is_panic: false, message, meta: error?.meta ?? {} };
   if (typeof error?.code === "string" && /^P\d{4}$/.test(error.code)) data.error_code = error.code;
   return { id, error: { code: 4466, message, data } };
@@ -410,7 +420,7 @@ function errorResponse(id, error) {
 async function callEngine(engine, method, params = {}) {
   switch (method) {
     case "getDatabaseVersion":
-      return engine.version(params);
+      return engine.version(); // the engine is bound to one database: its params add nothing
     case "debugPanic":
       return engine.debugPanic();
     case "diff": {
@@ -474,6 +484,7 @@ async function runSession(args) {
   // When done, the CLI closes stdin and sends SIGTERM at once (every answer is already committed
   // by then). Either way, close PGlite cleanly and drop any shadow database still alive.
   const shutdown = onceOnly(async (exitCode) => {
+    setTimeout(() => process.exit(exitCode), 5000).unref(); // never leave the CLI waiting
     await factory?.close().catch((error) => log(`shutdown: ${errorMessage(error)}`, "WARN"));
     log(`exit ${exitCode}`);
     process.exit(exitCode);
@@ -504,8 +515,8 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   log(`started: ${process.argv.slice(2).map((a) => a.replace(/\/\/[^@/]*@/, "//***@")).join(" ")}`);
   if (args.version) {
-    const packageJson = path.join(path.dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg")), "package.json");
-    const { version } = JSON.parse(fs.readFileSync(packageJson, "utf8"));
+    // `prisma version` shows this; the part after the last dot is the engines commit.
+    const { version } = JSON.parse(fs.readFileSync(wasmPackageFile("package.json"), "utf8"));
     rpcWrite(`schema-engine-cli ${version.split(".").pop()} (wasm shim)\n`);
     return;
   }
@@ -516,8 +527,14 @@ async function main() {
   await runSession(args);
 }
 
-main().catch((error) => {
+// Exit code 1 makes the CLI show "Error in Schema engine: <message of the last ERROR line>".
+// The WASM engine throws some errors (e.g. malformed params) outside any promise we hold, so
+// those end up here too instead of leaving the CLI waiting for an answer.
+function exitWithError(error) {
   log(`fatal: ${error?.stack ?? error}`, "ERROR");
   process.stderr.write(`${logLine("ERROR", errorMessage(error))}\n`);
   process.exit(1);
-});
+}
+
+process.on("uncaughtException", exitWithError);
+main().catch(exitWithError);

@@ -3,7 +3,7 @@ import cors from "@fastify/cors";
 import { validatorCompiler, type ZodTypeProvider } from "@fastify/type-provider-zod";
 import Fastify, { type FastifyInstance, type RawServerDefault } from "fastify";
 import type { Config } from "./config.ts";
-import type { Database } from "./db/database.ts";
+import type { SqlClient } from "./db/database.ts";
 import { Problem } from "./lib/problem.ts";
 import { createActorsRepository } from "./modules/actors/actors.repository.ts";
 import { actorsRoutes } from "./modules/actors/actors.routes.ts";
@@ -22,7 +22,8 @@ import { zodSerializerCompiler } from "./plugins/serializer.ts";
 
 export interface AppDependencies {
   config: Config;
-  database: Database;
+  /** Reads only: migrations and seeding happen before the app is built (db/bootstrap.ts). */
+  sql: SqlClient;
 }
 
 
@@ -30,10 +31,12 @@ export interface AppDependencies {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds the service without listening: the server and the tests share it. */
-export async function buildApp({ config, database }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, sql }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: config.logLevel },
     requestIdHeader: false,
+    // Longer than any valid id, so that the id schema, not the router, rejects long ones (400, not 414).
+    routerOptions: { maxParamLength: 500 },
     genReqId: (request) => {
       const given = request.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
@@ -60,15 +63,15 @@ export async function buildApp({ config, database }: AppDependencies): Promise<F
     if (route.method === "GET" || (Array.isArray(route.method) && route.method.includes("GET"))) readPaths.push(route.url);
   });
 
-  const actors = createActorsRepository(database.sql);
-  await app.register(healthRoutes, { sql: database.sql });
+  const actors = createActorsRepository(sql);
+  await app.register(healthRoutes, { sql: sql });
   await app.register(
     async (v1) => {
       await v1.register(actorsRoutes, { actors });
-      await v1.register(statementsRoutes, { statements: createStatementsRepository(database.sql), actors });
-      await v1.register(sanctionsRoutes, { sanctions: createSanctionsRepository(database.sql), actors });
-      await v1.register(attackEventsRoutes, { attackEvents: createAttackEventsRepository(database.sql), actors });
-      await v1.register(sourcesRoutes, { sources: createSourcesRepository(database.sql) });
+      await v1.register(statementsRoutes, { statements: createStatementsRepository(sql), actors });
+      await v1.register(sanctionsRoutes, { sanctions: createSanctionsRepository(sql), actors });
+      await v1.register(attackEventsRoutes, { attackEvents: createAttackEventsRepository(sql), actors });
+      await v1.register(sourcesRoutes, { sources: createSourcesRepository(sql) });
     },
     { prefix: "/v1" },
   );

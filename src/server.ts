@@ -7,7 +7,7 @@ const startedAt = performance.now();
 const config = loadConfig();
 const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
 const prepared = await prepareDatabase(database, { migrate: config.autoMigrate, seedIfEmpty: config.autoSeed });
-const app = await buildApp({ config, database });
+const app = await buildApp({ config, sql: database.sql });
 
 app.log.info(
   { database: database.kind, appliedMigrations: prepared.appliedMigrations, seeded: prepared.seeded },

@@ -22,15 +22,19 @@ export interface Database {
   sql: SqlClient;
   prisma: PrismaClient;
   withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Embedded only: the whole cluster as a tarball, to open copies of it later. */
+  dumpEmbedded?: () => Promise<Blob>;
   close(): Promise<void>;
 }
 
 export interface DatabaseOptions {
   poolSize: number;
+  /** Embedded only: start from a `dumpEmbedded` snapshot instead of an empty cluster (much faster than initdb). */
+  embeddedSnapshot?: Blob;
 }
 
 export async function openDatabase(url: string, options: DatabaseOptions): Promise<Database> {
-  return url.startsWith("pglite://") ? openEmbedded(url) : openServer(url, options);
+  return url.startsWith("pglite://") ? openEmbedded(url, options.embeddedSnapshot) : openServer(url, options);
 }
 
 async function openServer(url: string, options: DatabaseOptions): Promise<Database> {
@@ -68,11 +72,11 @@ export function embeddedDataDir(url: string): string | undefined {
   return location === "memory" || location === "" ? undefined : path.resolve(location);
 }
 
-async function openEmbedded(url: string): Promise<Database> {
+async function openEmbedded(url: string, snapshot?: Blob): Promise<Database> {
   const dataDir = embeddedDataDir(url);
   // PGlite does not create parent directories itself.
   if (dataDir) mkdirSync(path.dirname(dataDir), { recursive: true });
-  const pglite = new PGlite(dataDir);
+  const pglite = new PGlite({ dataDir, loadDataDir: snapshot });
   await pglite.waitReady;
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   const session: SqlSession = {
@@ -84,6 +88,7 @@ async function openEmbedded(url: string): Promise<Database> {
   return {
     kind: "embedded",
     sql: session,
+    dumpEmbedded: () => pglite.dumpDataDir("none"),
     prisma,
     // PGlite has a single connection: every caller already shares it.
     withSession: (work) => work(session),

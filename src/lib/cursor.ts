@@ -13,13 +13,18 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.key, cursor.id])).toString("base64url");
 }
 
-export function decodeCursor(value: string): Cursor {
+/** How the sort key of a list looks; a cursor with any other key was not issued by that list. */
+export type CursorKeyKind = "date" | "text";
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function decodeCursor(value: string, keyKind: CursorKeyKind): Cursor {
   try {
     const decoded: unknown = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
     if (
       Array.isArray(decoded) &&
       decoded.length === 2 &&
-      (decoded[0] === null || typeof decoded[0] === "string") &&
+      (decoded[0] === null || (typeof decoded[0] === "string" && (keyKind === "text" || isIsoDate(decoded[0])))) &&
       typeof decoded[1] === "string"
     ) {
       return { key: decoded[0], id: decoded[1] };
@@ -30,4 +35,8 @@ export function decodeCursor(value: string): Cursor {
   throw badRequest("The cursor is not one this API issued.", [
     { field: "query.cursor", message: "Invalid cursor: pass the nextCursor of a previous page unchanged" },
   ]);
+}
+
+function isIsoDate(value: string): boolean {
+  return ISO_DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
 }

@@ -1,8 +1,8 @@
 import { STATUS_CODES } from "node:http";
 import { hasZodFastifySchemaValidationErrors } from "@fastify/type-provider-zod";
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from "fastify";
 import fp from "fastify-plugin";
-import { type FieldError, Problem } from "../lib/problem.ts";
+import { type FieldError, Problem, serviceUnavailable } from "../lib/problem.ts";
 import { errorResponses } from "../modules/common/common.schemas.ts";
 
 // Fastify names the request part it validated; clients know them as these prefixes.
@@ -18,7 +18,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
   // Every route documents the problems it can send, without repeating them in each module.
   app.addHook("onRoute", (route) => {
     if (!route.schema || (route.schema as { hide?: boolean }).hide) return;
-    route.schema.response = { ...errorResponses, ...(route.schema.response as object) };
+    route.schema.response = { ...problemResponsesFor(route.url, route.schema), ...(route.schema.response as object) };
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -31,6 +31,17 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     sendProblem(request, reply, new Problem(404, "Not Found", `No route for ${request.method} ${request.url.split("?")[0]}.`)),
   );
 });
+
+function problemResponsesFor(url: string, schema: FastifySchema) {
+  const { 400: invalid, 404: unknown, 500: bug, 503: unavailable } = errorResponses;
+  return {
+    ...(schema.querystring || schema.params ? { 400: invalid } : {}),
+    ...(schema.params ? { 404: unknown } : {}),
+    500: bug,
+    // Everything but liveness reads the database.
+    ...(url === "/health" ? {} : { 503: unavailable }),
+  };
+}
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem) {
   const body = {
@@ -57,6 +68,7 @@ function toProblem(error: FastifyError): Problem {
     const errors = error.validation.flatMap((issue) => fieldErrors(prefix, issue));
     return new Problem(400, "Bad Request", describeErrors(errors), errors);
   }
+  if (isDatabaseUnavailable(error)) return serviceUnavailable("The database is unavailable; try again shortly.");
   const status = error.statusCode ?? 500;
   if (status >= 500) return new Problem(500, "Internal Server Error", "An unexpected error occurred; it has been logged.");
   // Fastify's own client errors: malformed JSON, unsupported media type, body too large, …
@@ -79,9 +91,19 @@ function fieldErrors(prefix: string, issue: ValidationIssue): FieldError[] {
       message: "Unknown parameter",
     }));
   }
-  return [{ field: [prefix, ...path].join("."), message: issue.message ?? "Invalid value" }];
+  // A repeated query parameter is one field to its user: `query.kind`, not `query.kind.0`.
+  const segments = prefix === "query" ? path.filter((segment) => !/^\d+$/.test(segment)) : path;
+  return [{ field: [prefix, ...segments].join("."), message: issue.message ?? "Invalid value" }];
 }
 
 function describeErrors(errors: FieldError[]): string {
   return `Invalid ${errors.map((error) => error.field).join(", ")}: ${errors.map((error) => error.message).join("; ")}.`;
+}
+
+// Connection failures (refused, reset, server shutting down) are the database's absence, not a bug.
+const CONNECTION_ERROR_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03"]);
+
+function isDatabaseUnavailable(error: { code?: string; message?: string }): boolean {
+  const code = error.code ?? "";
+  return CONNECTION_ERROR_CODES.has(code) || code.startsWith("08") || /Connection terminated|timeout exceeded when trying to connect/i.test(error.message ?? "");
 }

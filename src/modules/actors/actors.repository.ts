@@ -42,7 +42,7 @@ export function createActorsRepository(sql: SqlClient) {
       if (filters.types) filter.where(`act.type::text = ANY(${filter.param(filters.types.map((type) => type.toUpperCase()))})`);
       if (filters.ids) filter.where(`act.id = ANY(${filter.param(filters.ids)})`);
       if (filters.countryIds) filter.where(`act.country_id = ANY(${filter.param(filters.countryIds)})`);
-      whereAfterCursor(filter, "act.name_key", "act.id", filters.cursor);
+      whereAfterCursor(filter, { column: "act.name_key", kind: "text" }, "act.id", filters.cursor);
       const rows = await sql.query<{ id: string; cursor_key: string; item: Actor }>(
         `SELECT act.id, act.name_key AS cursor_key, ${ACTOR_JSON} AS item
            FROM actors act ${filter.toSql()}

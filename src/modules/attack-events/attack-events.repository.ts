@@ -73,7 +73,7 @@ export function createAttackEventsRepository(sql: SqlClient) {
       if (filters.kinds) filter.where(`ev.kind::text = ANY(${filter.param(filters.kinds.map((kind) => kind.toUpperCase()))})`);
       if (filters.from) filter.where(`ev.occurred_on >= ${filter.param(filters.from)}`);
       if (filters.to) filter.where(`ev.occurred_on <= ${filter.param(filters.to)}`);
-      whereAfterCursor(filter, "ev.occurred_on", "ev.id", filters.cursor);
+      whereAfterCursor(filter, { column: "ev.occurred_on", kind: "date" }, "ev.id", filters.cursor);
       const rows = await sql.query<{ id: string; cursor_key: string | null; item: AttackEvent }>(
         `SELECT ev.id, ${isoDate("ev.occurred_on")} AS cursor_key, ${ATTACK_EVENT_JSON} AS item
            FROM attack_events ev ${filter.toSql()}

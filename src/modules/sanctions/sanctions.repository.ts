@@ -53,7 +53,7 @@ export function createSanctionsRepository(sql: SqlClient) {
       if (filters.statuses) filter.where(`sa.status::text = ANY(${filter.param(filters.statuses.map((status) => status.toUpperCase()))})`);
       if (filters.from) filter.where(`sa.announced_on >= ${filter.param(filters.from)}`);
       if (filters.to) filter.where(`sa.announced_on <= ${filter.param(filters.to)}`);
-      whereAfterCursor(filter, "sa.announced_on", "sa.id", filters.cursor);
+      whereAfterCursor(filter, { column: "sa.announced_on", kind: "date" }, "sa.id", filters.cursor);
       const rows = await sql.query<{ id: string; cursor_key: string | null; item: Sanction }>(
         `SELECT sa.id, ${isoDate("sa.announced_on")} AS cursor_key, ${SANCTION_JSON} AS item
            FROM sanctions sa ${filter.toSql()}

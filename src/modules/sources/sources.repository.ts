@@ -32,7 +32,7 @@ export function createSourcesRepository(sql: SqlClient) {
       if (filters.languages) filter.where(`src.language = ANY(${filter.param(filters.languages)})`);
       if (filters.from) filter.where(`src.published_on >= ${filter.param(filters.from)}`);
       if (filters.to) filter.where(`src.published_on <= ${filter.param(filters.to)}`);
-      whereAfterCursor(filter, "src.published_on", "src.id", filters.cursor);
+      whereAfterCursor(filter, { column: "src.published_on", kind: "date" }, "src.id", filters.cursor);
       const rows = await sql.query<{ id: string; cursor_key: string; item: SourceSummary }>(
         `SELECT src.id, ${isoDate("src.published_on")} AS cursor_key, json_build_object(${SUMMARY_FIELDS}) AS item
            FROM sources src ${filter.toSql()}

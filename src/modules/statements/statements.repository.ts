@@ -49,7 +49,7 @@ export function createStatementsRepository(sql: SqlClient) {
       if (filters.kinds) filter.where(`s.kind::text = ANY(${filter.param(filters.kinds.map((kind) => kind.toUpperCase()))})`);
       if (filters.from) filter.where(`s.said_on >= ${filter.param(filters.from)}`);
       if (filters.to) filter.where(`s.said_on <= ${filter.param(filters.to)}`);
-      whereAfterCursor(filter, "s.said_on", "s.id", filters.cursor);
+      whereAfterCursor(filter, { column: "s.said_on", kind: "date" }, "s.id", filters.cursor);
       const rows = await sql.query<{ id: string; cursor_key: string | null; item: Statement }>(
         `SELECT s.id, ${isoDate("s.said_on")} AS cursor_key, ${STATEMENT_JSON} AS item
            FROM statements s ${filter.toSql()}

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedBundles } from "../prisma/seed/index.ts";
+import { prepareDatabase } from "../src/db/bootstrap.ts";
+import { applyPendingMigrations, readMigrations } from "../src/db/migrate.ts";
+import { seedDatabase } from "../src/db/seed.ts";
+import { locateExcerpt } from "../src/lib/excerpts.ts";
+import { startTestApp, type TestApp } from "./helpers/test-app.ts";
+
+let testApp: TestApp;
+beforeAll(async () => {
+  testApp = await startTestApp();
+});
+afterAll(() => testApp?.close());
+
+const TABLES = [
+  "sources", "actors", "actor_aliases", "actor_roles", "actor_descriptions", "statements", "statement_subjects",
+  "statement_links", "sanctions", "sanction_targets", "sanction_target_groups", "sanction_subjects",
+  "attack_events", "attack_event_places", "attack_impacts", "evidence",
+];
+
+async function rowCounts() {
+  const counts: Record<string, number> = {};
+  for (const table of TABLES) {
+    const [row] = await testApp.database.sql.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${table}`);
+    counts[table] = row!.count;
+  }
+  return counts;
+}
+
+describe("migrations", () => {
+  it("are recorded in Prisma's own table with Prisma's checksums, and applying again does nothing", async () => {
+    const rows = await testApp.database.sql.query<{ migration_name: string; checksum: string; finished_at: unknown }>(
+      `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" ORDER BY migration_name`,
+    );
+    const migrations = readMigrations();
+    expect(rows.map((row) => [row.migration_name, row.checksum])).toEqual(migrations.map((m) => [m.name, m.checksum]));
+    expect(rows.every((row) => row.finished_at !== null)).toBe(true);
+    const applied = await testApp.database.withSession((session) => applyPendingMigrations(session));
+    expect(applied).toEqual([]);
+  });
+
+  it("refuse to go on past a migration that failed, and leave nothing of it behind", async () => {
+    const broken = { name: "99999999999999_broken", script: "CREATE TABLE half_done (id int); SELECT * FROM no_such_table;", checksum: "x" };
+    await expect(
+      testApp.database.withSession((session) => applyPendingMigrations(session, [...readMigrations(), broken])),
+    ).rejects.toThrow(/99999999999999_broken failed/);
+    const [table] = await testApp.database.sql.query<{ exists: boolean }>("SELECT to_regclass('half_done') IS NOT NULL AS exists");
+    expect(table!.exists).toBe(false);
+    await expect(prepareDatabase(testApp.database, { migrate: true, seedIfEmpty: false })).rejects.toThrow(/failed earlier/);
+    await testApp.database.sql.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = $1`, [broken.name]);
+  });
+});
+
+describe("seeding", () => {
+  it("is idempotent: loading the seed again adds no rows", async () => {
+    const before = await rowCounts();
+    expect(before.actors).toBe(31);
+    expect(before.statements).toBe(26);
+    await seedDatabase(testApp.database.prisma, seedBundles);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it("keeps what the API serves unchanged after a reload", async () => {
+    const before = (await testApp.http().get("/v1/attack-events?limit=100").expect(200)).body.data;
+    await seedDatabase(testApp.database.prisma, seedBundles);
+    const after = (await testApp.http().get("/v1/attack-events?limit=100").expect(200)).body.data;
+    const withoutTimes = (items: { updatedAt?: string }[]) => items.map(({ updatedAt: _updatedAt, ...rest }) => rest);
+    expect(withoutTimes(after)).toEqual(withoutTimes(before));
+  });
+});
+
+describe("excerpt offsets", () => {
+  it("count Unicode code points and demand an occurrence for repeated excerpts", () => {
+    expect(locateExcerpt("a😀b“c”", "“c”")).toEqual({ start: 3, end: 6 });
+    expect(() => locateExcerpt("x y x", "x")).toThrow(/occurs 2 times/);
+    expect(locateExcerpt("x y x", "x", 2)).toEqual({ start: 4, end: 5 });
+    expect(() => locateExcerpt("abc", "d")).toThrow(/not found/);
+  });
+});

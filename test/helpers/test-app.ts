@@ -1,0 +1,65 @@
+import { readFileSync } from "node:fs";
+import type { FastifyInstance } from "fastify";
+import pg from "pg";
+import supertest from "supertest";
+import { inject } from "vitest";
+import { buildApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import { prepareDatabase } from "../../src/db/bootstrap.ts";
+import { type Database, openDatabase } from "../../src/db/database.ts";
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: Database;
+  /** supertest bound to the app's server: requests go through the real HTTP stack. */
+  http: () => supertest.Agent;
+  close: () => Promise<void>;
+}
+
+/**
+ * A fresh, migrated and seeded database for one test file, and an app on it. The suite runs on an
+ * in-memory PGlite by default, and on a new database of the PostgreSQL server when DATABASE_URL is
+ * a postgresql:// URL (CI runs both).
+ */
+export async function startTestApp(): Promise<TestApp> {
+  const { database, dispose } = await freshDatabase(process.env.DATABASE_URL);
+  // On the embedded database this finds the snapshot up to date and does nothing.
+  await prepareDatabase(database, { migrate: true, seedIfEmpty: true });
+  const app = await buildApp({ config: { ...loadConfig({}), logLevel: "silent" }, sql: database.sql });
+  await app.ready();
+  return {
+    app,
+    database,
+    http: () => supertest.agent(app.server),
+    close: async () => {
+      await app.close();
+      await database.close();
+      await dispose();
+    },
+  };
+}
+
+export async function freshDatabase(serverUrl: string | undefined): Promise<{ database: Database; dispose: () => Promise<void> }> {
+  if (!serverUrl?.startsWith("postgres")) {
+    const snapshotPath = inject("embeddedSnapshotPath");
+    const embeddedSnapshot = snapshotPath ? new Blob([readFileSync(snapshotPath)]) : undefined;
+    return { database: await openDatabase("pglite://memory", { poolSize: 1, embeddedSnapshot }), dispose: async () => {} };
+  }
+  const name = `warfacts_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase(url.toString(), { poolSize: 5 });
+  return {
+    database,
+    dispose: async () => {
+      const dropper = new pg.Client({ connectionString: serverUrl });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { renderOpenApiYaml } from "../src/openapi.ts";
+import { startTestApp, type TestApp } from "./helpers/test-app.ts";
+
+let testApp: TestApp;
+beforeAll(async () => {
+  testApp = await startTestApp();
+});
+afterAll(() => testApp?.close());
+
+const committed = readFileSync(new URL("../openapi.yaml", import.meta.url), "utf8");
+
+interface Operation {
+  operationId?: string;
+  tags?: string[];
+  summary?: string;
+  responses?: Record<string, { content?: Record<string, unknown> }>;
+}
+
+describe("the OpenAPI document", () => {
+  it("committed openapi.yaml matches the zod schemas (run `npm run openapi` after changing them)", async () => {
+    expect(await renderOpenApiYaml()).toBe(committed);
+  });
+
+  it("is served at /openapi.json, the same document as the committed file", async () => {
+    const response = await testApp.http().get("/openapi.json").expect(200);
+    expect(response.body).toEqual(parse(committed));
+    expect(response.body.openapi).toBe("3.1.0");
+  });
+
+  it("gives every operation an operationId, tags, a summary and typed responses", () => {
+    const document = parse(committed) as { paths: Record<string, Record<string, Operation>> };
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ name: `${method} ${path}`, operation })),
+    );
+    expect(operations.length).toBe(12);
+    const operationIds = operations.map(({ operation }) => operation.operationId);
+    expect(new Set(operationIds).size).toBe(operations.length);
+    for (const { name, operation } of operations) {
+      expect(operation.operationId, name).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(operation.tags?.length, name).toBeGreaterThan(0);
+      expect(operation.summary, name).toBeTruthy();
+      expect(operation.responses?.["200"]?.content?.["application/json"], name).toBeDefined();
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (Number(status) >= 400) expect(Object.keys(response.content ?? {}), `${name} ${status}`).toEqual(["application/problem+json"]);
+      }
+    }
+  });
+
+  it("has a docs page", async () => {
+    const page = await testApp.http().get("/docs/").redirects(1).expect(200);
+    expect(page.text).toContain("swagger-ui");
+  });
+});
