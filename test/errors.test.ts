@@ -54,6 +54,15 @@ describe("bad input gets an RFC 9457 problem naming the field", () => {
     await expectProblem("/", 404);
   });
 
+  it("gives each problem a type that the API explains", async () => {
+    const problem = await expectProblem("/v1/statements?limit=0", 400, ["query.limit"]);
+    expect(problem.type).toBe("/problems/invalid-request");
+    const explained = await testApp.http().get(problem.type).expect(200);
+    expect(explained.body).toMatchObject({ type: "/problems/invalid-request", status: 400, title: "Bad Request" });
+    expect((await expectProblem("/v1/actors/nobody", 404)).type).toBe("/problems/not-found");
+    await expectProblem("/problems/toString", 404);
+  });
+
   it("answers writes to this read-only API with 405 and Allow", async () => {
     const response = await testApp.http().delete("/v1/actors/iran").expect(405);
     expect(response.headers.allow).toBe("GET, HEAD");

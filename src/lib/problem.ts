@@ -17,9 +17,9 @@ export class Problem extends Error {
     this.name = "Problem";
   }
 
-  /** The problem type URI: stable, and documented per status in the README. */
+  /** The problem type: a URI reference, stable across deployments, that this API describes when fetched. */
   get type(): string {
-    return `https://warfacts.dev/problems/${slugForStatus(this.status)}`;
+    return `/problems/${slugForStatus(this.status)}`;
   }
 }
 
@@ -31,23 +31,21 @@ export const notFound = (detail: string) => new Problem(404, "Not Found", detail
 export const serviceUnavailable = (detail: string, retryAfterSeconds = 5) =>
   new Problem(503, "Service Unavailable", detail, [], { "retry-after": String(retryAfterSeconds) });
 
-const STATUS_SLUGS: Record<number, string> = {
-  400: "invalid-request",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not-found",
-  405: "method-not-allowed",
-  406: "not-acceptable",
-  409: "conflict",
-  412: "precondition-failed",
-  413: "payload-too-large",
-  415: "unsupported-media-type",
-  422: "unprocessable",
-  429: "rate-limited",
-  500: "internal-error",
-  503: "unavailable",
+/** Every problem type this API sends, with what it means for a client. */
+export const PROBLEM_TYPES: Record<string, { status: number; title: string; description: string }> = {
+  "invalid-request": { status: 400, title: "Bad Request", description: "A parameter is invalid or unknown; `errors` names each one and says why. Fix the request; retrying it unchanged will fail again." },
+  "not-found": { status: 404, title: "Not Found", description: "No resource has this id, or no route has this path." },
+  "method-not-allowed": { status: 405, title: "Method Not Allowed", description: "The path exists but not for this method; the `Allow` header lists the ones it has." },
+  "not-acceptable": { status: 406, title: "Not Acceptable", description: "No representation matches the `Accept` header." },
+  "payload-too-large": { status: 413, title: "Payload Too Large", description: "The request body is larger than allowed." },
+  "unsupported-media-type": { status: 415, title: "Unsupported Media Type", description: "The request body's media type is not accepted." },
+  "rate-limited": { status: 429, title: "Too Many Requests", description: "Too many requests; retry after `Retry-After` seconds." },
+  "internal-error": { status: 500, title: "Internal Server Error", description: "A bug. It is logged with the request's `X-Request-Id`; quote it when reporting." },
+  unavailable: { status: 503, title: "Service Unavailable", description: "The database does not answer; retry after `Retry-After` seconds." },
 };
 
 export function slugForStatus(status: number): string {
-  return STATUS_SLUGS[status] ?? (status >= 500 ? "internal-error" : "invalid-request");
+  const known = Object.entries(PROBLEM_TYPES).find(([, type]) => type.status === status);
+  if (known) return known[0];
+  return status >= 500 ? "internal-error" : "invalid-request";
 }

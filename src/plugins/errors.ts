@@ -2,7 +2,7 @@ import { STATUS_CODES } from "node:http";
 import { hasZodFastifySchemaValidationErrors } from "@fastify/type-provider-zod";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from "fastify";
 import fp from "fastify-plugin";
-import { type FieldError, Problem, serviceUnavailable } from "../lib/problem.ts";
+import { type FieldError, PROBLEM_TYPES, Problem, serviceUnavailable } from "../lib/problem.ts";
 import { errorResponses } from "../modules/common/common.schemas.ts";
 
 // Fastify names the request part it validated; clients know them as these prefixes.
@@ -25,6 +25,14 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     const problem = toProblem(error);
     if (problem.status >= 500) request.log.error({ err: error }, "request failed");
     return sendProblem(request, reply, problem);
+  });
+
+  // Problem `type`s are URI references into this API: each one explains itself.
+  app.get("/problems/:slug", { schema: { hide: true } }, async (request, reply) => {
+    const slug = (request.params as { slug: string }).slug;
+    const problemType = Object.hasOwn(PROBLEM_TYPES, slug) ? PROBLEM_TYPES[slug] : undefined;
+    if (!problemType) throw new Problem(404, "Not Found", `No problem type is called "${slug}".`);
+    return reply.type("application/json").serializer(JSON.stringify).send({ type: `/problems/${slug}`, ...problemType });
   });
 
   app.setNotFoundHandler((request, reply) =>
