@@ -7,17 +7,23 @@ import type { SqlClient } from "./db/database.ts";
 import { Problem } from "./lib/problem.ts";
 import { createActorsRepository } from "./modules/actors/actors.repository.ts";
 import { actorsRoutes } from "./modules/actors/actors.routes.ts";
+import { createActorTimelineRepository } from "./modules/actors/actors.timeline.repository.ts";
 import { createAttackEventsRepository } from "./modules/attack-events/attack-events.repository.ts";
 import { attackEventsRoutes } from "./modules/attack-events/attack-events.routes.ts";
+import { createAttackEventStatsRepository } from "./modules/attack-events/attack-events.stats.repository.ts";
 import { healthRoutes } from "./modules/health/health.routes.ts";
 import { createSanctionsRepository } from "./modules/sanctions/sanctions.repository.ts";
+import { createSearchRepository } from "./modules/search/search.repository.ts";
+import { searchRoutes } from "./modules/search/search.routes.ts";
 import { sanctionsRoutes } from "./modules/sanctions/sanctions.routes.ts";
 import { createSourcesRepository } from "./modules/sources/sources.repository.ts";
 import { sourcesRoutes } from "./modules/sources/sources.routes.ts";
 import { createStatementsRepository } from "./modules/statements/statements.repository.ts";
 import { statementsRoutes } from "./modules/statements/statements.routes.ts";
+import { createStatementStatsRepository } from "./modules/statements/statements.stats.repository.ts";
 import { docsPlugin } from "./plugins/docs.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
+import { httpCachePlugin } from "./plugins/http-cache.ts";
 import { zodSerializerCompiler } from "./plugins/serializer.ts";
 
 export interface AppDependencies {
@@ -50,6 +56,7 @@ export async function buildApp({ config, sql }: AppDependencies): Promise<Fastif
   });
 
   await app.register(errorsPlugin);
+  await app.register(httpCachePlugin);
   await app.register(cors, {
     origin: config.corsOrigins === "*" ? "*" : config.corsOrigins,
     methods: ["GET", "HEAD", "OPTIONS"],
@@ -67,11 +74,12 @@ export async function buildApp({ config, sql }: AppDependencies): Promise<Fastif
   await app.register(healthRoutes, { sql: sql });
   await app.register(
     async (v1) => {
-      await v1.register(actorsRoutes, { actors });
-      await v1.register(statementsRoutes, { statements: createStatementsRepository(sql), actors });
+      await v1.register(actorsRoutes, { actors, timeline: createActorTimelineRepository(sql) });
+      await v1.register(statementsRoutes, { statements: createStatementsRepository(sql), actors, stats: createStatementStatsRepository(sql) });
       await v1.register(sanctionsRoutes, { sanctions: createSanctionsRepository(sql), actors });
-      await v1.register(attackEventsRoutes, { attackEvents: createAttackEventsRepository(sql), actors });
+      await v1.register(attackEventsRoutes, { attackEvents: createAttackEventsRepository(sql), actors, stats: createAttackEventStatsRepository(sql) });
       await v1.register(sourcesRoutes, { sources: createSourcesRepository(sql) });
+      await v1.register(searchRoutes, { search: createSearchRepository(sql) });
     },
     { prefix: "/v1" },
   );

@@ -35,7 +35,7 @@ describe("the OpenAPI document", () => {
     const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, operation]) => ({ name: `${method} ${path}`, operation })),
     );
-    expect(operations.length).toBe(12);
+    expect(operations.length).toBe(16);
     const operationIds = operations.map(({ operation }) => operation.operationId);
     expect(new Set(operationIds).size).toBe(operations.length);
     for (const { name, operation } of operations) {

@@ -133,6 +133,7 @@ export const bbc20221210: SourceBundle = {
     // Places
     { id: "odesa", type: "PLACE", placeKind: "CITY", name: "Odesa", aliases: ["Odessa"],
       countryId: "ukraine", parentId: "ukraine", wikidataId: "Q1874",
+      coordinates: { latitude: 46.4825, longitude: 30.7233 },
       evidence: ["without electricity in Odessa"] },
     { id: "southern-ukraine", type: "PLACE", placeKind: "REGION", name: "Southern Ukraine",
       aliases: ["southern regions", "southern regions of Ukraine"], countryId: "ukraine", parentId: "ukraine",
@@ -141,6 +142,7 @@ export const bbc20221210: SourceBundle = {
       countryId: "ukraine", parentId: "ukraine",
       evidence: ["the eastern region of Donbas", "many cities and regions in Donbas"] },
     { id: "bakhmut", type: "PLACE", placeKind: "CITY", name: "Bakhmut", countryId: "ukraine", parentId: "donbas",
+      coordinates: { latitude: 48.5953, longitude: 38.0003 },
       evidence: ["the Ukrainian city of Bakhmut", "regions in Donbas, including Bakhmut"] },
     { id: "middle-east", type: "PLACE", placeKind: "REGION", name: "Middle East",
       evidence: ["our partners in the Middle East"] },

@@ -33,6 +33,8 @@ export interface ActorSeed {
   parentId?: string;
   /** Only where the identity is certain. */
   wikidataId?: string;
+  /** Reference coordinates of a place (WGS 84), for maps; not a fact of the source. */
+  coordinates?: { latitude: number; longitude: number };
   evidence: Excerpt[];
   roles?: { id: string; title: string; organisationId?: string; evidence: Excerpt[] }[];
   descriptions?: { id: string; text: string; evidence: Excerpt[] }[];

@@ -105,6 +105,8 @@ async function writeBundle(tx: Transaction, bundle: SourceBundle, text: string, 
 
   await tx.evidence.deleteMany({ where: { sourceId: source.id } });
   await tx.evidence.createMany({ data: evidence });
+  // Search finds facts by the names and aliases of their actors: recompute what it indexes.
+  await tx.$executeRaw`SELECT warfacts_refresh_search_context()`;
 }
 
 async function writeActors(tx: Transaction, bundle: SourceBundle): Promise<void> {
@@ -116,6 +118,8 @@ async function writeActors(tx: Transaction, bundle: SourceBundle): Promise<void>
       nameKey: actorKey(actor.name),
       placeKind: actor.placeKind ?? null,
       wikidataId: actor.wikidataId ?? null,
+      latitude: actor.coordinates?.latitude ?? null,
+      longitude: actor.coordinates?.longitude ?? null,
     };
     await tx.actor.upsert({ where: { id: actor.id }, create: { id: actor.id, ...data }, update: data });
   }

@@ -37,6 +37,9 @@ export function decodeCursor(value: string, keyKind: CursorKeyKind): Cursor {
   ]);
 }
 
-function isIsoDate(value: string): boolean {
-  return ISO_DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
+/** A real calendar date PostgreSQL accepts: 2022-02-30 and year 0000 are not. */
+export function isIsoDate(value: string): boolean {
+  if (!ISO_DATE.test(value) || value.startsWith("0000")) return false;
+  const parsed = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
 }

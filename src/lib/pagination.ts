@@ -56,3 +56,37 @@ export function pageInfo(requestUrl: string, nextCursor: string | null) {
   url.searchParams.set("cursor", nextCursor);
   return { nextCursor, next: `${url.pathname}${url.search}` };
 }
+
+/** The list response: a page of items, its links, and the total when it was counted. */
+export function listReply<Item>(requestUrl: string, page: Page<Item> & { total?: number }) {
+  return {
+    data: page.items,
+    page: pageInfo(requestUrl, page.nextCursor),
+    ...(page.total === undefined ? {} : { total: page.total }),
+  };
+}
+
+interface CommonQuery {
+  q?: string;
+  from?: string;
+  to?: string;
+  updatedSince?: string;
+  source?: string[];
+  limit: number;
+  cursor?: string;
+  count?: boolean;
+}
+
+/** The parameters every fact list passes to its repository unchanged. */
+export function commonFilters(query: CommonQuery) {
+  return {
+    q: query.q,
+    from: query.from,
+    to: query.to,
+    updatedSince: query.updatedSince,
+    sourceIds: query.source,
+    limit: query.limit,
+    cursor: query.cursor,
+    count: query.count,
+  };
+}

@@ -18,3 +18,8 @@ export class SqlFilter {
     return this.conditions.length === 0 ? "" : `WHERE ${this.conditions.join(" AND ")}`;
   }
 }
+
+/** An ILIKE pattern matching `text` anywhere, with the user's `%`, `_` and `\\` taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}

@@ -3,6 +3,9 @@ import swaggerUi from "@fastify/swagger-ui";
 import { jsonSchemaTransform, jsonSchemaTransformObject } from "@fastify/type-provider-zod";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
+import { z } from "zod";
+import { type Format, MEDIA_TYPES } from "../lib/formats.ts";
+import { GeoJsonFeatureCollectionSchema } from "../modules/common/common.schemas.ts";
 
 export const API_VERSION = "1.0.0";
 
@@ -10,21 +13,34 @@ const RESPONSE_DESCRIPTIONS: Record<string, string> = {
   200: "Success",
   400: "Invalid input: `errors` names each invalid field",
   404: "No such resource",
+  406: "None of the media types in `Accept` is available",
   500: "Unexpected error (a bug; it is logged)",
   503: "The database is unavailable; retry after `Retry-After` seconds",
 };
 
-/** Responses get a description and their real media type: problems are application/problem+json. */
+const EXPORT_CONTENT: Record<Exclude<Format, "json">, object> = {
+  csv: { schema: { type: "string", description: "A header row, then one row per item; `[]` columns join values with \"; \"" } },
+  ndjson: { schema: { type: "string", description: "One JSON item per line, the same shape as in `data`" } },
+  geojson: { schema: z.toJSONSchema(GeoJsonFeatureCollectionSchema, { target: "draft-2020-12" }) },
+};
+
+/**
+ * Responses get a description and their real media types: problems are application/problem+json,
+ * and a list's 200 also lists the export formats its route declares in `exports`.
+ */
 const transform: SwaggerTransform = (route) => {
   const transformed = jsonSchemaTransform(route as Parameters<typeof jsonSchemaTransform>[0]);
+  const exports = ((route.schema as { exports?: Exclude<Format, "json">[] } | undefined)?.exports ?? []);
   const responses = (transformed.schema as { response?: Record<string, unknown> }).response;
   for (const [status, schema] of Object.entries(responses ?? {})) {
     const mediaType = Number(status) >= 400 ? "application/problem+json" : "application/json";
+    const exported = status === "200" ? exports.map((format) => [MEDIA_TYPES[format], EXPORT_CONTENT[format]]) : [];
     responses![status] = {
       description: RESPONSE_DESCRIPTIONS[status] ?? "Response",
-      content: { [mediaType]: { schema } },
+      content: { [mediaType]: { schema }, ...Object.fromEntries(exported) },
     };
   }
+  delete (transformed.schema as { exports?: unknown }).exports;
   return transformed;
 };
 
@@ -80,6 +96,7 @@ export const docsPlugin = fp(async (app: FastifyInstance) => {
         { name: "sanctions", description: "Who sanctioned whom, and why" },
         { name: "attack-events", description: "Attacks, their weapons, counts and impact" },
         { name: "sources", description: "The reports facts come from" },
+        { name: "search", description: "Full-text search across every resource" },
         { name: "health", description: "Liveness and readiness" },
       ],
     },

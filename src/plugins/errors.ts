@@ -45,6 +45,8 @@ function problemResponsesFor(url: string, schema: FastifySchema) {
   return {
     ...(schema.querystring || schema.params ? { 400: invalid } : {}),
     ...(schema.params ? { 404: unknown } : {}),
+    // Lists negotiate their representation by Accept.
+    ...((schema as { exports?: unknown }).exports ? { 406: unknown } : {}),
     500: bug,
     // Everything but liveness reads the database.
     ...(url === "/health" ? {} : { 503: unavailable }),

@@ -1,7 +1,9 @@
 import type { SqlClient } from "../../db/database.ts";
 import { actorStubJson, apiEnum, evidenceJson, isoTimestamp } from "../../db/sql-fragments.ts";
 import { actorKey } from "../../lib/actor-key.ts";
-import { type Page, orderForCursor, toPage, whereAfterCursor } from "../../lib/pagination.ts";
+import { type CommonFilters, type FactTable, runListQuery, whereCommon } from "../../db/list-query.ts";
+import type { Page } from "../../lib/pagination.ts";
+import type { Position } from "../../lib/geojson.ts";
 import { badRequest } from "../../lib/problem.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import type { Actor } from "./actors.schemas.ts";
@@ -15,6 +17,8 @@ const ACTOR_JSON = `json_build_object(
   'country', ${actorStubJson("act.country_id")},
   'parent', ${actorStubJson("act.parent_id")},
   'wikidataId', act.wikidata_id,
+  'coordinates', CASE WHEN act.latitude IS NULL OR act.longitude IS NULL THEN NULL
+                      ELSE json_build_object('latitude', act.latitude, 'longitude', act.longitude) END,
   'roles', (SELECT coalesce(json_agg(json_build_object(
               'id', r.id, 'title', r.title, 'organisation', ${actorStubJson("r.organisation_id")},
               'evidence', ${evidenceJson("ACTOR_ROLE", "r.id")}) ORDER BY r.position), '[]'::json)
@@ -27,30 +31,36 @@ const ACTOR_JSON = `json_build_object(
   'updatedAt', ${isoTimestamp("act.updated_at")}
 )`;
 
-export interface ActorFilters {
+export interface ActorFilters extends Omit<CommonFilters, "from" | "to"> {
   types?: string[];
   ids?: string[];
   countryIds?: string[];
+  wikidataIds?: string[];
   limit: number;
   cursor?: string;
+  count?: boolean;
 }
+
+const ACTORS: FactTable = { from: "actors act", alias: "act", subjectType: "ACTOR" };
 
 export function createActorsRepository(sql: SqlClient) {
   return {
-    async list(filters: ActorFilters): Promise<Page<Actor>> {
+    async list(filters: ActorFilters): Promise<Page<Actor> & { total?: number }> {
       const filter = new SqlFilter();
+      whereCommon(filter, ACTORS, filters);
       if (filters.types) filter.where(`act.type::text = ANY(${filter.param(filters.types.map((type) => type.toUpperCase()))})`);
       if (filters.ids) filter.where(`act.id = ANY(${filter.param(filters.ids)})`);
       if (filters.countryIds) filter.where(`act.country_id = ANY(${filter.param(filters.countryIds)})`);
-      whereAfterCursor(filter, { column: "act.name_key", kind: "text" }, "act.id", filters.cursor);
-      const rows = await sql.query<{ id: string; cursor_key: string; item: Actor }>(
-        `SELECT act.id, act.name_key AS cursor_key, ${ACTOR_JSON} AS item
-           FROM actors act ${filter.toSql()}
-           ${orderForCursor("act.name_key", "act.id")}
-          LIMIT ${filter.param(filters.limit + 1)}`,
-        filter.params,
-      );
-      return toPage(rows, filters.limit);
+      if (filters.wikidataIds) filter.where(`act.wikidata_id = ANY(${filter.param(filters.wikidataIds)})`);
+      return runListQuery<Actor>(sql, {
+        table: ACTORS,
+        filter,
+        itemJson: ACTOR_JSON,
+        sort: { column: "act.name_key", kind: "text", cursorKey: "act.name_key" },
+        limit: filters.limit,
+        cursor: filters.cursor,
+        count: filters.count,
+      });
     },
 
     async findById(id: string): Promise<Actor | undefined> {
@@ -79,6 +89,17 @@ export function createActorsRepository(sql: SqlClient) {
         ]);
       }
       return [...new Set(rows.map((row) => row.actor_id))];
+    },
+
+    /** Reference positions of the given places that have coordinates, as GeoJSON [longitude, latitude]. */
+    async positionsOf(ids: string[]): Promise<Map<string, Position>> {
+      if (ids.length === 0) return new Map();
+      const rows = await sql.query<{ id: string; longitude: number; latitude: number }>(
+        `SELECT id, longitude, latitude FROM actors
+          WHERE id = ANY($1) AND latitude IS NOT NULL AND longitude IS NOT NULL`,
+        [ids],
+      );
+      return new Map(rows.map((row) => [row.id, [row.longitude, row.latitude]]));
     },
 
     /** `resolveRefs` for an optional filter: no references, no filter. */

@@ -1,11 +1,18 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
-import { pageInfo } from "../../lib/pagination.ts";
+import { commonFilters, pageInfo } from "../../lib/pagination.ts";
+import { replyWithList } from "../../lib/formats.ts";
+import { featureAt } from "../../lib/geojson.ts";
 import { notFound } from "../../lib/problem.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { ActorsRepository } from "./actors.repository.ts";
-import { ActorListQuerySchema, ActorListSchema, ActorSchema } from "./actors.schemas.ts";
+import { ACTOR_CSV_COLUMNS, ActorListQuerySchema, ActorListSchema, ActorSchema } from "./actors.schemas.ts";
+import type { ActorTimelineRepository } from "./actors.timeline.repository.ts";
+import { ActorTimelineQuerySchema, ActorTimelineSchema, timelineEntryCollections } from "./actors.timeline.schemas.ts";
 
-export const actorsRoutes: FastifyPluginAsyncZod<{ actors: ActorsRepository }> = async (app, { actors }) => {
+export const actorsRoutes: FastifyPluginAsyncZod<{ actors: ActorsRepository; timeline: ActorTimelineRepository }> = async (
+  app,
+  { actors, timeline },
+) => {
   app.get("/actors", {
     schema: {
       operationId: "listActors",
@@ -14,17 +21,35 @@ export const actorsRoutes: FastifyPluginAsyncZod<{ actors: ActorsRepository }> =
       description: "People, states, organisations, government bodies, armed forces and places, ordered by name.",
       querystring: ActorListQuerySchema,
       response: { 200: ActorListSchema },
+      exports: ["csv", "ndjson", "geojson"],
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const query = request.query;
-      const page = await actors.list({
+      const filters = {
         types: query.type,
         ids: await actors.resolveOptionalRefs(query.name, "query.name"),
         countryIds: await actors.resolveOptionalRefs(query.country, "query.country"),
-        limit: query.limit,
-        cursor: query.cursor,
+        wikidataIds: query.wikidata,
+        ...commonFilters(query),
+      };
+      return replyWithList(request, reply, {
+        name: "actors",
+        formats: ["json", "csv", "ndjson", "geojson"],
+        query,
+        csvColumns: ACTOR_CSV_COLUMNS,
+        list: (paging) => actors.list({ ...filters, ...paging }),
+        // Places with reference coordinates, as points.
+        toFeatures: async (items) =>
+          items.flatMap((actor) =>
+            featureAt(actor.id, actor.coordinates ? [[actor.coordinates.longitude, actor.coordinates.latitude]] : [], {
+              name: actor.name,
+              type: actor.type,
+              placeKind: actor.placeKind,
+              country: actor.country?.name ?? null,
+              link: `/v1/actors/${actor.id}`,
+            }),
+          ),
       });
-      return { data: page.items, page: pageInfo(request.url, page.nextCursor) };
     },
   });
 
@@ -41,6 +66,34 @@ export const actorsRoutes: FastifyPluginAsyncZod<{ actors: ActorsRepository }> =
       const actor = await actors.findById(request.params.id);
       if (!actor) throw notFound(`No actor has the id "${request.params.id}".`);
       return actor;
+    },
+  });
+
+  app.get("/actors/:id/timeline", {
+    schema: {
+      operationId: "getActorTimeline",
+      tags: ["actors"],
+      summary: "Get an actor's timeline",
+      description:
+        "Everything by or about an actor across statements, sanctions and attack events, one entry per fact with " +
+        "the actor's roles in it, in date order (undated facts last, then by type and id).",
+      params: IdParamsSchema,
+      querystring: ActorTimelineQuerySchema,
+      response: { 200: ActorTimelineSchema },
+    },
+    handler: async (request) => {
+      const { id } = request.params;
+      const query = request.query;
+      const page = await timeline.find(id, { types: query.type, from: query.from, to: query.to, limit: query.limit, cursor: query.cursor });
+      if (!page) throw notFound(`No actor has the id "${id}".`);
+      return {
+        actor: page.actor,
+        data: page.items.map((entry) => ({
+          ...entry,
+          link: `/v1/${timelineEntryCollections[entry.type]}/${encodeURIComponent(entry.id)}`,
+        })),
+        page: pageInfo(request.url, page.nextCursor),
+      };
     },
   });
 };

@@ -3,9 +3,10 @@ import {
   ActorStubSchema,
   actorRefs,
   actorTypeValues,
+  commonListQuery,
+  formatQuery,
   EvidenceSchema,
   listResponse,
-  paginationQuery,
   repeatable,
 } from "../common/common.schemas.ts";
 
@@ -21,6 +22,11 @@ export const ActorSchema = z
     country: ActorStubSchema.nullable().describe("The state a person, body or place belongs to"),
     parent: ActorStubSchema.nullable().describe("The place or body this one is part of"),
     wikidataId: z.string().nullable().describe("Set only where the identity is certain"),
+    coordinates: z
+      .object({ latitude: z.number(), longitude: z.number() })
+      .nullable()
+      .meta({ id: "Coordinates" })
+      .describe("Reference coordinates of a place (WGS 84), not from a source; null where unknown or not a point"),
     roles: z.array(
       z.object({
         id: z.string(),
@@ -41,11 +47,22 @@ export const ActorSchema = z
 export const ActorListSchema = listResponse(ActorSchema, "ActorList");
 
 export const ActorListQuerySchema = z.strictObject({
-  ...paginationQuery,
+  ...commonListQuery,
   type: repeatable(z.enum(actorTypeValues)).describe("Actor type; repeat for OR"),
   name: actorRefs.describe("Id, name or alias, case-insensitive (`Odessa` finds Odesa); repeat for OR"),
   country: actorRefs.describe("Actors belonging to this state (id, name or alias); repeat for OR"),
+  format: formatQuery(["json", "csv", "ndjson", "geojson"]),
+  wikidata: repeatable(z.string().regex(/^Q[1-9]\d*$/, "Expected a Wikidata item id such as Q212")).describe(
+    "Wikidata item id (`Q212`); repeat for OR",
+  ),
 });
 
 export type Actor = z.infer<typeof ActorSchema>;
 export type ActorListQuery = z.infer<typeof ActorListQuerySchema>;
+
+/** CSV export: one row per actor; `[]` columns join their values with "; ". */
+export const ACTOR_CSV_COLUMNS = [
+  "id", "type", "name", "aliases[]", "placeKind", "country.id", "country.name", "parent.id", "parent.name",
+  "wikidataId", "coordinates.latitude", "coordinates.longitude", "roles[].title", "roles[].organisation.name",
+  "descriptions[].text", "evidence[].sourceId", "evidence[].excerpt", "createdAt", "updatedAt",
+] as const;

@@ -9,9 +9,10 @@ import {
   isoTimestamp,
   reportedNumberJson,
 } from "../../db/sql-fragments.ts";
-import { type Page, orderForCursor, toPage, whereAfterCursor } from "../../lib/pagination.ts";
-import { SqlFilter } from "../../lib/sql-builder.ts";
-import type { AttackEvent } from "./attack-events.schemas.ts";
+import { type CommonFilters, type FactTable, runListQuery, whereCommon } from "../../db/list-query.ts";
+import type { Page } from "../../lib/pagination.ts";
+import { containsPattern, SqlFilter } from "../../lib/sql-builder.ts";
+import type { AttackEvent, BoundingBox } from "./attack-events.schemas.ts";
 
 const eventNumber = (column: string, field: string) =>
   reportedNumberJson("ATTACK_EVENT", "ev.id", `ev.${column}`, `ev.${column}_qualifier`, field);
@@ -44,44 +45,73 @@ const ATTACK_EVENT_JSON = `json_build_object(
   'updatedAt', ${isoTimestamp("ev.updated_at")}
 )`;
 
-export interface AttackEventFilters {
+export interface AttackEventFilters extends CommonFilters {
   actorIds?: string[];
   attackerIds?: string[];
   placeIds?: string[];
   kinds?: string[];
-  from?: string;
-  to?: string;
+  weapon?: string;
+  minLaunched?: number;
+  bbox?: BoundingBox;
   limit: number;
   cursor?: string;
+  count?: boolean;
 }
+
+const ATTACK_EVENTS: FactTable = { from: "attack_events ev", alias: "ev", dateColumn: "ev.occurred_on", subjectType: "ATTACK_EVENT" };
 
 const inPlace = (ids: string) =>
   `EXISTS (SELECT 1 FROM attack_event_places p WHERE p.event_id = ev.id AND p.actor_id = ANY(${ids}))`;
 
+/** The places given and every place inside them (Donbas -> Bakhmut), through actors.parent_id. */
+const placesWithin = (ids: string) =>
+  `ARRAY(WITH RECURSIVE inside(id) AS (
+           SELECT unnest(${ids}::text[])
+           UNION SELECT a.id FROM actors a JOIN inside ON a.parent_id = inside.id)
+         SELECT id FROM inside)`;
+
+const placeInBox = (box: { west: string; south: string; east: string; north: string }) =>
+  `EXISTS (SELECT 1 FROM attack_event_places p JOIN actors a ON a.id = p.actor_id
+            WHERE p.event_id = ev.id AND a.longitude BETWEEN ${box.west} AND ${box.east}
+              AND a.latitude BETWEEN ${box.south} AND ${box.north})`;
+
+/** The WHERE clause of a list (or of its stats): every filter but paging. */
+export function attackEventFilter(filters: Omit<AttackEventFilters, "limit" | "cursor" | "count">): SqlFilter {
+  const filter = new SqlFilter();
+  whereCommon(filter, ATTACK_EVENTS, filters);
+  if (filters.actorIds) {
+    const ids = filter.param(filters.actorIds);
+    filter.where(`(ev.attacker_id = ANY(${ids}) OR ev.counts_reported_by_id = ANY(${ids}) OR ${inPlace(ids)}
+      OR EXISTS (SELECT 1 FROM attack_impacts im WHERE im.event_id = ev.id
+                   AND (im.place_id = ANY(${ids}) OR im.reported_by_id = ANY(${ids}))))`);
+  }
+  if (filters.attackerIds) filter.where(`ev.attacker_id = ANY(${filter.param(filters.attackerIds)})`);
+  if (filters.placeIds) filter.where(inPlace(placesWithin(filter.param(filters.placeIds))));
+  if (filters.kinds) filter.where(`ev.kind::text = ANY(${filter.param(filters.kinds.map((kind) => kind.toUpperCase()))})`);
+  if (filters.weapon) filter.where(`ev.weapon ILIKE ${filter.param(containsPattern(filters.weapon))}`);
+  if (filters.minLaunched !== undefined) filter.where(`ev.launched >= ${filter.param(filters.minLaunched)}`);
+  if (filters.bbox) {
+    const { west, south, east, north } = filters.bbox;
+    filter.where(placeInBox({
+      west: filter.param(west), south: filter.param(south), east: filter.param(east), north: filter.param(north),
+    }));
+  }
+  return filter;
+}
+
 export function createAttackEventsRepository(sql: SqlClient) {
   return {
-    async list(filters: AttackEventFilters): Promise<Page<AttackEvent>> {
-      const filter = new SqlFilter();
-      if (filters.actorIds) {
-        const ids = filter.param(filters.actorIds);
-        filter.where(`(ev.attacker_id = ANY(${ids}) OR ev.counts_reported_by_id = ANY(${ids}) OR ${inPlace(ids)}
-          OR EXISTS (SELECT 1 FROM attack_impacts im WHERE im.event_id = ev.id
-                       AND (im.place_id = ANY(${ids}) OR im.reported_by_id = ANY(${ids}))))`);
-      }
-      if (filters.attackerIds) filter.where(`ev.attacker_id = ANY(${filter.param(filters.attackerIds)})`);
-      if (filters.placeIds) filter.where(inPlace(filter.param(filters.placeIds)));
-      if (filters.kinds) filter.where(`ev.kind::text = ANY(${filter.param(filters.kinds.map((kind) => kind.toUpperCase()))})`);
-      if (filters.from) filter.where(`ev.occurred_on >= ${filter.param(filters.from)}`);
-      if (filters.to) filter.where(`ev.occurred_on <= ${filter.param(filters.to)}`);
-      whereAfterCursor(filter, { column: "ev.occurred_on", kind: "date" }, "ev.id", filters.cursor);
-      const rows = await sql.query<{ id: string; cursor_key: string | null; item: AttackEvent }>(
-        `SELECT ev.id, ${isoDate("ev.occurred_on")} AS cursor_key, ${ATTACK_EVENT_JSON} AS item
-           FROM attack_events ev ${filter.toSql()}
-           ${orderForCursor("ev.occurred_on", "ev.id")}
-          LIMIT ${filter.param(filters.limit + 1)}`,
-        filter.params,
-      );
-      return toPage(rows, filters.limit);
+    async list(filters: AttackEventFilters): Promise<Page<AttackEvent> & { total?: number }> {
+      const filter = attackEventFilter(filters);
+      return runListQuery<AttackEvent>(sql, {
+        table: ATTACK_EVENTS,
+        filter,
+        itemJson: ATTACK_EVENT_JSON,
+        sort: { column: "ev.occurred_on", kind: "date", cursorKey: isoDate("ev.occurred_on") },
+        limit: filters.limit,
+        cursor: filters.cursor,
+        count: filters.count,
+      });
     },
 
     async findById(id: string): Promise<AttackEvent | undefined> {

@@ -1,14 +1,23 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
-import { pageInfo } from "../../lib/pagination.ts";
+import { replyWithList } from "../../lib/formats.ts";
+import { featureAt, type Position } from "../../lib/geojson.ts";
+import { commonFilters } from "../../lib/pagination.ts";
 import { notFound } from "../../lib/problem.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { AttackEventsRepository } from "./attack-events.repository.ts";
-import { AttackEventListQuerySchema, AttackEventListSchema, AttackEventSchema } from "./attack-events.schemas.ts";
+import type { AttackEventStatsRepository } from "./attack-events.stats.repository.ts";
+import { AttackEventStatsQuerySchema, AttackEventStatsSchema } from "./attack-events.stats.schemas.ts";
+import {
+  ATTACK_EVENT_CSV_COLUMNS,
+  AttackEventListQuerySchema,
+  AttackEventListSchema,
+  AttackEventSchema,
+} from "./attack-events.schemas.ts";
 
-export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEventsRepository; actors: ActorsRepository }> = async (
+export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEventsRepository; actors: ActorsRepository; stats: AttackEventStatsRepository }> = async (
   app,
-  { attackEvents, actors },
+  { attackEvents, actors, stats },
 ) => {
   app.get("/attack-events", {
     schema: {
@@ -18,20 +27,50 @@ export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEve
       description: "Attacks and destruction, in the order they happened (undated events last).",
       querystring: AttackEventListQuerySchema,
       response: { 200: AttackEventListSchema },
+      exports: ["csv", "ndjson", "geojson"],
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const query = request.query;
-      const page = await attackEvents.list({
+      const filters = {
         actorIds: await actors.resolveOptionalRefs(query.actor, "query.actor"),
         attackerIds: await actors.resolveOptionalRefs(query.attacker, "query.attacker"),
         placeIds: await actors.resolveOptionalRefs(query.place, "query.place"),
         kinds: query.kind,
-        from: query.from,
-        to: query.to,
-        limit: query.limit,
-        cursor: query.cursor,
+        weapon: query.weapon,
+        minLaunched: query.minLaunched,
+        bbox: query.bbox,
+        ...commonFilters(query),
+      };
+      return replyWithList(request, reply, {
+        name: "attack-events",
+        formats: ["json", "csv", "ndjson", "geojson"],
+        query,
+        csvColumns: ATTACK_EVENT_CSV_COLUMNS,
+        list: (paging) => attackEvents.list({ ...filters, ...paging }),
+        // Events at the reference positions of their places; events with no located place are left out.
+        toFeatures: async (items) => {
+          const positions = await actors.positionsOf([...new Set(items.flatMap((event) => event.places.map((place) => place.id)))]);
+          return items.flatMap((event) =>
+            featureAt(
+              event.id,
+              event.places.map((place) => positions.get(place.id)).filter((position): position is Position => !!position),
+              {
+                kind: event.kind,
+                description: event.description,
+                date: event.occurred.date,
+                precision: event.occurred.precision,
+                wording: event.occurred.wording,
+                attacker: event.attacker?.name ?? null,
+                weapon: event.weapon,
+                launched: event.launched?.value ?? null,
+                intercepted: event.intercepted?.value ?? null,
+                places: event.places.map((place) => place.name).join("; "),
+                link: `/v1/attack-events/${event.id}`,
+              },
+            ),
+          );
+        },
       });
-      return { data: page.items, page: pageInfo(request.url, page.nextCursor) };
     },
   });
 
@@ -47,6 +86,38 @@ export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEve
       const attackEvent = await attackEvents.findById(request.params.id);
       if (!attackEvent) throw notFound(`No attack event has the id "${request.params.id}".`);
       return attackEvent;
+    },
+  });
+
+  app.get("/attack-events/stats", {
+    schema: {
+      operationId: "getAttackEventStats",
+      tags: ["attack-events"],
+      summary: "Count attack events by day, week or month",
+      description:
+        "Attack events and the weapons launched and intercepted, per day, ISO week or month, with the list's filters. " +
+        "Only periods with events are listed, in date order. `launched` and `intercepted` sum the events that report " +
+        "them; `interceptionRate` divides the two over the events that report both. Undated events are in no period: " +
+        "`undated` counts them.",
+      querystring: AttackEventStatsQuerySchema,
+      response: { 200: AttackEventStatsSchema },
+    },
+    handler: async (request) => {
+      const query = request.query;
+      return stats.byPeriod(query.groupBy, {
+        actorIds: await actors.resolveOptionalRefs(query.actor, "query.actor"),
+        attackerIds: await actors.resolveOptionalRefs(query.attacker, "query.attacker"),
+        placeIds: await actors.resolveOptionalRefs(query.place, "query.place"),
+        kinds: query.kind,
+        weapon: query.weapon,
+        minLaunched: query.minLaunched,
+        bbox: query.bbox,
+        q: query.q,
+        from: query.from,
+        to: query.to,
+        updatedSince: query.updatedSince,
+        sourceIds: query.source,
+      });
     },
   });
 };

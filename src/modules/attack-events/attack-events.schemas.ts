@@ -2,11 +2,12 @@ import { z } from "zod";
 import {
   ActorStubSchema,
   actorRefs,
+  commonListQuery,
+  formatQuery,
   dateRangeQuery,
   EvidenceSchema,
   FactTimeSchema,
   listResponse,
-  paginationQuery,
   ReportedNumberSchema,
   repeatable,
 } from "../common/common.schemas.ts";
@@ -55,13 +56,46 @@ export const AttackEventSchema = z
 
 export const AttackEventListSchema = listResponse(AttackEventSchema, "AttackEventList");
 
+const boundingBox = z
+  .string()
+  .transform((value, context) => {
+    const numbers = value.split(",").map((part) => (part.trim() === "" ? Number.NaN : Number(part)));
+    const [west, south, east, north] = numbers;
+    const valid =
+      numbers.length === 4 &&
+      numbers.every(Number.isFinite) &&
+      west! >= -180 && east! <= 180 && south! >= -90 && north! <= 90 && west! <= east! && south! <= north!;
+    if (!valid) {
+      context.addIssue({ code: "custom", message: "Expected west,south,east,north in degrees (WGS 84), west <= east, south <= north" });
+      return z.NEVER;
+    }
+    return { west: west!, south: south!, east: east!, north: north! };
+  })
+  .optional()
+  .describe("`west,south,east,north` (WGS 84 degrees): events with a place inside the box; places without coordinates never match");
+
 export const AttackEventListQuerySchema = z.strictObject({
-  ...paginationQuery,
+  ...commonListQuery,
   ...dateRangeQuery,
   actor: actorRefs.describe("Events involving this actor as attacker, place, reporter; repeat for OR"),
   attacker: actorRefs.describe("Events by this attacker; repeat for OR"),
-  place: actorRefs.describe("Events in this place; repeat for OR"),
+  place: actorRefs.describe("Events in this place or in places inside it (a region finds its cities); repeat for OR"),
   kind: repeatable(z.enum(attackKindValues)).describe("Event kind; repeat for OR"),
+  weapon: z.string().trim().min(1).max(200).optional().describe("Words in the weapon as described, case-insensitive (`drone`)"),
+  minLaunched: z.coerce.number().int().min(0).optional().describe("Events with at least this many weapons launched"),
+  bbox: boundingBox,
+  format: formatQuery(["json", "csv", "ndjson", "geojson"]),
 });
 
+export type BoundingBox = { west: number; south: number; east: number; north: number };
+
 export type AttackEvent = z.infer<typeof AttackEventSchema>;
+
+/** CSV export: one row per attack event; `[]` columns join their values with "; ". */
+export const ATTACK_EVENT_CSV_COLUMNS = [
+  "id", "kind", "description", "occurred.date", "occurred.precision", "occurred.wording", "attacker.id", "attacker.name",
+  "weapon", "launched.value", "launched.qualifier", "intercepted.value", "intercepted.qualifier", "countsReportedBy.name",
+  "casualties.killed.value", "casualties.injured.value", "casualties.wording", "places[].id", "places[].name",
+  "impacts[].kind", "impacts[].description", "impacts[].peopleAffected.value", "impacts[].peopleAffected.qualifier",
+  "evidence[].sourceId", "evidence[].excerpt", "createdAt", "updatedAt",
+] as const;

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { isIsoDate } from "../../lib/cursor.ts";
+import { type Format, formatValues } from "../../lib/formats.ts";
 
 // Shapes shared by every resource. Registered by id, so the OpenAPI document has one component each.
 
@@ -62,7 +64,13 @@ export const ProblemSchema = z
 export const IdParamsSchema = z.strictObject({ id: z.string().min(1).max(200) });
 
 export function listResponse<Item extends z.ZodType>(item: Item, id: string) {
-  return z.object({ data: z.array(item), page: PageInfoSchema }).meta({ id });
+  return z
+    .object({
+      data: z.array(item),
+      page: PageInfoSchema,
+      total: z.number().int().optional().describe("Items matching the filters, across all pages; only with `count=true`"),
+    })
+    .meta({ id });
 }
 
 // Query parameters. Repeated parameters mean OR; a single value arrives as a string.
@@ -81,10 +89,72 @@ export const paginationQuery = {
   cursor: z.string().min(1).max(512).optional().describe("The `nextCursor` of the previous page"),
 };
 
+// Facts are dated as precisely as their sources, to the day at best: a date-time bound keeps its
+// own calendar date, so that a fact of that day is never cut off by the hour.
+const dateBound = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true, local: true })], { error: "Expected a date (YYYY-MM-DD) or a date-time (ISO 8601)" })
+  .transform((value) => value.slice(0, 10))
+  .refine(isIsoDate, "Expected a calendar date from year 0001 on");
+
 export const dateRangeQuery = {
-  from: z.iso.date().optional().describe("Inclusive lower bound (YYYY-MM-DD)"),
-  to: z.iso.date().optional().describe("Inclusive upper bound (YYYY-MM-DD)"),
+  from: dateBound.optional().describe("Inclusive lower bound: a date (YYYY-MM-DD) or a date-time, whose date is used"),
+  to: dateBound.optional().describe("Inclusive upper bound: a date (YYYY-MM-DD) or a date-time, whose date is used"),
 };
+
+const booleanQuery = z.enum(["true", "false"]).transform((value) => value === "true");
+
+export const searchQuery = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500, "Search text is limited to 500 characters")
+  .optional()
+  .describe("Full-text search (English stemming): words, \"quoted phrases\", `or`, `-excluded`");
+
+/** Query parameters every fact list accepts. */
+export const commonListQuery = {
+  ...paginationQuery,
+  q: searchQuery,
+  source: repeatable(z.string().min(1).max(200)).describe("Facts backed by this source id; repeat for OR"),
+  updatedSince: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe("Only facts created or changed at or after this instant (ISO 8601), for incremental sync"),
+  count: booleanQuery.optional().describe("`true` adds `total`, the number of items matching the filters"),
+  format: formatQuery(["json", "csv", "ndjson"]),
+};
+
+/** `format=`: the representation, for clients that cannot send Accept. CSV and NDJSON export every item. */
+export function formatQuery(formats: readonly Format[]) {
+  return z
+    .enum(formats.filter((format) => formatValues.includes(format)) as [Format, ...Format[]])
+    .optional()
+    .describe(
+      "Representation, instead of an Accept header: `json` (a page), or a streamed export of every matching item " +
+        "from `cursor` on (`limit` does not apply): " +
+        formats.filter((format) => format !== "json").map((format) => `\`${format}\``).join(", "),
+    );
+}
+
+export { booleanQuery };
 
 /** Added to every route by the errors plugin, so routes declare only their success responses. */
 export const errorResponses = { 400: ProblemSchema, 404: ProblemSchema, 500: ProblemSchema, 503: ProblemSchema };
+
+const position = z.tuple([z.number(), z.number()]).describe("[longitude, latitude], WGS 84");
+
+/** What `format=geojson` sends (RFC 7946), documented; the export writes it as a stream. */
+export const GeoJsonFeatureCollectionSchema = z.object({
+  type: z.literal("FeatureCollection"),
+  features: z.array(
+    z.object({
+      type: z.literal("Feature"),
+      id: z.string(),
+      geometry: z.union([
+        z.object({ type: z.literal("Point"), coordinates: position }),
+        z.object({ type: z.literal("MultiPoint"), coordinates: z.array(position) }),
+      ]),
+      properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    }),
+  ),
+});

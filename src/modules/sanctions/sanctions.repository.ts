@@ -1,6 +1,8 @@
 import type { SqlClient } from "../../db/database.ts";
 import { actorStubJson, actorStubsJson, apiEnum, evidenceJson, factTimeJson, isoDate, isoTimestamp } from "../../db/sql-fragments.ts";
-import { type Page, orderForCursor, toPage, whereAfterCursor } from "../../lib/pagination.ts";
+import { type CommonFilters, type FactTable, runListQuery, whereCommon } from "../../db/list-query.ts";
+import type { Page } from "../../lib/pagination.ts";
+import { containsPattern } from "../../lib/sql-builder.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import type { Sanction } from "./sanctions.schemas.ts";
 
@@ -24,24 +26,27 @@ const SANCTION_JSON = `json_build_object(
   'updatedAt', ${isoTimestamp("sa.updated_at")}
 )`;
 
-export interface SanctionFilters {
+export interface SanctionFilters extends CommonFilters {
   actorIds?: string[];
   authorityIds?: string[];
   targetIds?: string[];
   statuses?: string[];
-  from?: string;
-  to?: string;
+  reason?: string;
   limit: number;
   cursor?: string;
+  count?: boolean;
 }
+
+const SANCTIONS: FactTable = { from: "sanctions sa", alias: "sa", dateColumn: "sa.announced_on", subjectType: "SANCTION" };
 
 const linkedTo = (table: string, ids: string) =>
   `EXISTS (SELECT 1 FROM ${table} link WHERE link.sanction_id = sa.id AND link.actor_id = ANY(${ids}))`;
 
 export function createSanctionsRepository(sql: SqlClient) {
   return {
-    async list(filters: SanctionFilters): Promise<Page<Sanction>> {
+    async list(filters: SanctionFilters): Promise<Page<Sanction> & { total?: number }> {
       const filter = new SqlFilter();
+      whereCommon(filter, SANCTIONS, filters);
       if (filters.actorIds) {
         const ids = filter.param(filters.actorIds);
         filter.where(
@@ -51,17 +56,16 @@ export function createSanctionsRepository(sql: SqlClient) {
       if (filters.authorityIds) filter.where(`sa.authority_id = ANY(${filter.param(filters.authorityIds)})`);
       if (filters.targetIds) filter.where(linkedTo("sanction_targets", filter.param(filters.targetIds)));
       if (filters.statuses) filter.where(`sa.status::text = ANY(${filter.param(filters.statuses.map((status) => status.toUpperCase()))})`);
-      if (filters.from) filter.where(`sa.announced_on >= ${filter.param(filters.from)}`);
-      if (filters.to) filter.where(`sa.announced_on <= ${filter.param(filters.to)}`);
-      whereAfterCursor(filter, { column: "sa.announced_on", kind: "date" }, "sa.id", filters.cursor);
-      const rows = await sql.query<{ id: string; cursor_key: string | null; item: Sanction }>(
-        `SELECT sa.id, ${isoDate("sa.announced_on")} AS cursor_key, ${SANCTION_JSON} AS item
-           FROM sanctions sa ${filter.toSql()}
-           ${orderForCursor("sa.announced_on", "sa.id")}
-          LIMIT ${filter.param(filters.limit + 1)}`,
-        filter.params,
-      );
-      return toPage(rows, filters.limit);
+      if (filters.reason) filter.where(`sa.reason ILIKE ${filter.param(containsPattern(filters.reason))}`);
+      return runListQuery<Sanction>(sql, {
+        table: SANCTIONS,
+        filter,
+        itemJson: SANCTION_JSON,
+        sort: { column: "sa.announced_on", kind: "date", cursorKey: isoDate("sa.announced_on") },
+        limit: filters.limit,
+        cursor: filters.cursor,
+        count: filters.count,
+      });
     },
 
     async findById(id: string): Promise<Sanction | undefined> {

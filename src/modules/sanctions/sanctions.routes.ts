@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
-import { pageInfo } from "../../lib/pagination.ts";
+import { replyWithList } from "../../lib/formats.ts";
+import { commonFilters } from "../../lib/pagination.ts";
 import { notFound } from "../../lib/problem.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { SanctionsRepository } from "./sanctions.repository.ts";
-import { SanctionListQuerySchema, SanctionListSchema, SanctionSchema } from "./sanctions.schemas.ts";
+import { SANCTION_CSV_COLUMNS, SanctionListQuerySchema, SanctionListSchema, SanctionSchema } from "./sanctions.schemas.ts";
 
 export const sanctionsRoutes: FastifyPluginAsyncZod<{ sanctions: SanctionsRepository; actors: ActorsRepository }> = async (
   app,
@@ -18,20 +19,25 @@ export const sanctionsRoutes: FastifyPluginAsyncZod<{ sanctions: SanctionsReposi
       description: "Who sanctioned whom and why, in the order announced (undated sanctions last).",
       querystring: SanctionListQuerySchema,
       response: { 200: SanctionListSchema },
+      exports: ["csv", "ndjson"],
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const query = request.query;
-      const page = await sanctions.list({
+      const filters = {
         actorIds: await actors.resolveOptionalRefs(query.actor, "query.actor"),
         authorityIds: await actors.resolveOptionalRefs(query.authority, "query.authority"),
         targetIds: await actors.resolveOptionalRefs(query.target, "query.target"),
         statuses: query.status,
-        from: query.from,
-        to: query.to,
-        limit: query.limit,
-        cursor: query.cursor,
+        reason: query.reason,
+        ...commonFilters(query),
+      };
+      return replyWithList(request, reply, {
+        name: "sanctions",
+        formats: ["json", "csv", "ndjson"],
+        query,
+        csvColumns: SANCTION_CSV_COLUMNS,
+        list: (paging) => sanctions.list({ ...filters, ...paging }),
       });
-      return { data: page.items, page: pageInfo(request.url, page.nextCursor) };
     },
   });
 

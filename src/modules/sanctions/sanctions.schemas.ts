@@ -2,11 +2,11 @@ import { z } from "zod";
 import {
   ActorStubSchema,
   actorRefs,
+  commonListQuery,
   dateRangeQuery,
   EvidenceSchema,
   FactTimeSchema,
   listResponse,
-  paginationQuery,
   qualifierValues,
   repeatable,
 } from "../common/common.schemas.ts";
@@ -46,12 +46,21 @@ export const SanctionSchema = z
 export const SanctionListSchema = listResponse(SanctionSchema, "SanctionList");
 
 export const SanctionListQuerySchema = z.strictObject({
-  ...paginationQuery,
+  ...commonListQuery,
   ...dateRangeQuery,
   actor: actorRefs.describe("Sanctions imposed by, targeting or about this actor; repeat for OR"),
   authority: actorRefs.describe("Sanctions imposed by this actor; repeat for OR"),
   target: actorRefs.describe("Sanctions naming this actor as a target; repeat for OR"),
   status: repeatable(z.enum(sanctionStatusValues)).describe("Status; repeat for OR"),
+  reason: z.string().trim().min(1).max(200).optional().describe("Words in the reason, case-insensitive (`drones`)"),
 });
 
 export type Sanction = z.infer<typeof SanctionSchema>;
+
+/** CSV export: one row per sanction; `[]` columns join their values with "; ". */
+export const SANCTION_CSV_COLUMNS = [
+  "id", "authority.id", "authority.name", "measure", "programme", "reason", "status", "announced.date",
+  "announced.precision", "announced.wording", "targets[].id", "targets[].name", "targetGroups[].kind",
+  "targetGroups[].count", "targetGroups[].description", "about[].id", "about[].name", "evidence[].sourceId",
+  "evidence[].excerpt", "createdAt", "updatedAt",
+] as const;

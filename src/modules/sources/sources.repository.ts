@@ -1,6 +1,7 @@
 import type { SqlClient } from "../../db/database.ts";
 import { isoDate, isoTimestamp } from "../../db/sql-fragments.ts";
-import { type Page, orderForCursor, toPage, whereAfterCursor } from "../../lib/pagination.ts";
+import { type CommonFilters, type FactTable, runListQuery, whereCommon } from "../../db/list-query.ts";
+import type { Page } from "../../lib/pagination.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import type { Source, SourceSummary } from "./sources.schemas.ts";
 
@@ -17,30 +18,30 @@ const SUMMARY_FIELDS = `
     'evidence', (SELECT count(*)::int FROM evidence e WHERE e.source_id = src.id)),
   'createdAt', ${isoTimestamp("src.created_at")}, 'updatedAt', ${isoTimestamp("src.updated_at")}`;
 
-export interface SourceFilters {
+export interface SourceFilters extends Omit<CommonFilters, "sourceIds"> {
   languages?: string[];
-  from?: string;
-  to?: string;
   limit: number;
   cursor?: string;
+  count?: boolean;
 }
+
+const SOURCES: FactTable = { from: "sources src", alias: "src", dateColumn: "src.published_on", subjectType: "SOURCE" };
 
 export function createSourcesRepository(sql: SqlClient) {
   return {
-    async list(filters: SourceFilters): Promise<Page<SourceSummary>> {
+    async list(filters: SourceFilters): Promise<Page<SourceSummary> & { total?: number }> {
       const filter = new SqlFilter();
+      whereCommon(filter, SOURCES, filters);
       if (filters.languages) filter.where(`src.language = ANY(${filter.param(filters.languages)})`);
-      if (filters.from) filter.where(`src.published_on >= ${filter.param(filters.from)}`);
-      if (filters.to) filter.where(`src.published_on <= ${filter.param(filters.to)}`);
-      whereAfterCursor(filter, { column: "src.published_on", kind: "date" }, "src.id", filters.cursor);
-      const rows = await sql.query<{ id: string; cursor_key: string; item: SourceSummary }>(
-        `SELECT src.id, ${isoDate("src.published_on")} AS cursor_key, json_build_object(${SUMMARY_FIELDS}) AS item
-           FROM sources src ${filter.toSql()}
-           ${orderForCursor("src.published_on", "src.id")}
-          LIMIT ${filter.param(filters.limit + 1)}`,
-        filter.params,
-      );
-      return toPage(rows, filters.limit);
+      return runListQuery<SourceSummary>(sql, {
+        table: SOURCES,
+        filter,
+        itemJson: `json_build_object(${SUMMARY_FIELDS})`,
+        sort: { column: "src.published_on", kind: "date", cursorKey: isoDate("src.published_on") },
+        limit: filters.limit,
+        cursor: filters.cursor,
+        count: filters.count,
+      });
     },
 
     async findById(id: string): Promise<Source | undefined> {

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
-import { pageInfo } from "../../lib/pagination.ts";
+import { replyWithList } from "../../lib/formats.ts";
+import { commonFilters } from "../../lib/pagination.ts";
 import { notFound } from "../../lib/problem.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { SourcesRepository } from "./sources.repository.ts";
-import { SourceListQuerySchema, SourceListSchema, SourceSchema } from "./sources.schemas.ts";
+import { SOURCE_CSV_COLUMNS, SourceListQuerySchema, SourceListSchema, SourceSchema } from "./sources.schemas.ts";
 
 export const sourcesRoutes: FastifyPluginAsyncZod<{ sources: SourcesRepository }> = async (app, { sources }) => {
   app.get("/sources", {
@@ -14,17 +15,21 @@ export const sourcesRoutes: FastifyPluginAsyncZod<{ sources: SourcesRepository }
       description: "The reports facts come from, oldest first, without their text.",
       querystring: SourceListQuerySchema,
       response: { 200: SourceListSchema },
+      exports: ["csv", "ndjson"],
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const query = request.query;
-      const page = await sources.list({
+      const filters = {
         languages: query.language,
-        from: query.from,
-        to: query.to,
-        limit: query.limit,
-        cursor: query.cursor,
+        ...commonFilters(query),
+      };
+      return replyWithList(request, reply, {
+        name: "sources",
+        formats: ["json", "csv", "ndjson"],
+        query,
+        csvColumns: SOURCE_CSV_COLUMNS,
+        list: (paging) => sources.list({ ...filters, ...paging }),
       });
-      return { data: page.items, page: pageInfo(request.url, page.nextCursor) };
     },
   });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dateRangeQuery, listResponse, paginationQuery, repeatable } from "../common/common.schemas.ts";
+import { commonListQuery, dateRangeQuery, listResponse, repeatable } from "../common/common.schemas.ts";
 
 const sourceFields = {
   id: z.string(),
@@ -37,8 +37,10 @@ export const SourceSchema = z
 
 export const SourceListSchema = listResponse(SourceSummarySchema, "SourceList");
 
+const { source: _source, ...sourceListQuery } = commonListQuery;
+
 export const SourceListQuerySchema = z.strictObject({
-  ...paginationQuery,
+  ...sourceListQuery,
   ...dateRangeQuery,
   language: repeatable(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a language tag such as en"))
     .describe("Language tag; repeat for OR"),
@@ -46,3 +48,10 @@ export const SourceListQuerySchema = z.strictObject({
 
 export type Source = z.infer<typeof SourceSchema>;
 export type SourceSummary = z.infer<typeof SourceSummarySchema>;
+
+/** CSV export: one row per source, without its text. */
+export const SOURCE_CSV_COLUMNS = [
+  "id", "publisher", "title", "authors[]", "url", "publishedOn", "language", "translationNote", "licence",
+  "factCounts.actors", "factCounts.statements", "factCounts.sanctions", "factCounts.attackEvents",
+  "factCounts.evidence", "createdAt", "updatedAt",
+] as const;

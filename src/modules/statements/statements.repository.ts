@@ -1,6 +1,7 @@
 import type { SqlClient } from "../../db/database.ts";
 import { actorStubJson, actorStubsJson, apiEnum, evidenceJson, factTimeJson, isoDate, isoTimestamp } from "../../db/sql-fragments.ts";
-import { type Page, orderForCursor, toPage, whereAfterCursor } from "../../lib/pagination.ts";
+import { type CommonFilters, type FactTable, runListQuery, whereCommon } from "../../db/list-query.ts";
+import type { Page } from "../../lib/pagination.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import type { Statement } from "./statements.schemas.ts";
 
@@ -22,42 +23,55 @@ const STATEMENT_JSON = `json_build_object(
   'updatedAt', ${isoTimestamp("s.updated_at")}
 )`;
 
-export interface StatementFilters {
+export interface StatementFilters extends CommonFilters {
   actorIds?: string[];
   speakerIds?: string[];
   aboutIds?: string[];
   kinds?: string[];
-  from?: string;
-  to?: string;
+  quoted?: boolean;
+  respondsToIds?: string[];
   limit: number;
   cursor?: string;
+  count?: boolean;
 }
+
+const STATEMENTS: FactTable = { from: "statements s", alias: "s", dateColumn: "s.said_on", subjectType: "STATEMENT" };
 
 const aboutAny = (ids: string) =>
   `EXISTS (SELECT 1 FROM statement_subjects ss WHERE ss.statement_id = s.id AND ss.actor_id = ANY(${ids}))`;
 
+/** The WHERE clause of a list (or of its stats): every filter but paging. */
+export function statementFilter(filters: Omit<StatementFilters, "limit" | "cursor" | "count">): SqlFilter {
+  const filter = new SqlFilter();
+  whereCommon(filter, STATEMENTS, filters);
+  if (filters.actorIds) {
+    const ids = filter.param(filters.actorIds);
+    filter.where(`(s.speaker_id = ANY(${ids}) OR ${aboutAny(ids)})`);
+  }
+  if (filters.speakerIds) filter.where(`s.speaker_id = ANY(${filter.param(filters.speakerIds)})`);
+  if (filters.aboutIds) filter.where(aboutAny(filter.param(filters.aboutIds)));
+  if (filters.kinds) filter.where(`s.kind::text = ANY(${filter.param(filters.kinds.map((kind) => kind.toUpperCase()))})`);
+  if (filters.quoted !== undefined) filter.where(filters.quoted ? "s.quote_type = 'VERBATIM'" : "s.quote_type <> 'VERBATIM'");
+  if (filters.respondsToIds) {
+    filter.where(`EXISTS (SELECT 1 FROM statement_links l WHERE l.statement_id = s.id
+                    AND l.responds_to_id = ANY(${filter.param(filters.respondsToIds)}))`);
+  }
+  return filter;
+}
+
 export function createStatementsRepository(sql: SqlClient) {
   return {
-    async list(filters: StatementFilters): Promise<Page<Statement>> {
-      const filter = new SqlFilter();
-      if (filters.actorIds) {
-        const ids = filter.param(filters.actorIds);
-        filter.where(`(s.speaker_id = ANY(${ids}) OR ${aboutAny(ids)})`);
-      }
-      if (filters.speakerIds) filter.where(`s.speaker_id = ANY(${filter.param(filters.speakerIds)})`);
-      if (filters.aboutIds) filter.where(aboutAny(filter.param(filters.aboutIds)));
-      if (filters.kinds) filter.where(`s.kind::text = ANY(${filter.param(filters.kinds.map((kind) => kind.toUpperCase()))})`);
-      if (filters.from) filter.where(`s.said_on >= ${filter.param(filters.from)}`);
-      if (filters.to) filter.where(`s.said_on <= ${filter.param(filters.to)}`);
-      whereAfterCursor(filter, { column: "s.said_on", kind: "date" }, "s.id", filters.cursor);
-      const rows = await sql.query<{ id: string; cursor_key: string | null; item: Statement }>(
-        `SELECT s.id, ${isoDate("s.said_on")} AS cursor_key, ${STATEMENT_JSON} AS item
-           FROM statements s ${filter.toSql()}
-           ${orderForCursor("s.said_on", "s.id")}
-          LIMIT ${filter.param(filters.limit + 1)}`,
-        filter.params,
-      );
-      return toPage(rows, filters.limit);
+    async list(filters: StatementFilters): Promise<Page<Statement> & { total?: number }> {
+      const filter = statementFilter(filters);
+      return runListQuery<Statement>(sql, {
+        table: STATEMENTS,
+        filter,
+        itemJson: STATEMENT_JSON,
+        sort: { column: "s.said_on", kind: "date", cursorKey: isoDate("s.said_on") },
+        limit: filters.limit,
+        cursor: filters.cursor,
+        count: filters.count,
+      });
     },
 
     async findById(id: string): Promise<Statement | undefined> {

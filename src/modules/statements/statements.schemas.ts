@@ -2,11 +2,12 @@ import { z } from "zod";
 import {
   ActorStubSchema,
   actorRefs,
+  booleanQuery,
+  commonListQuery,
   dateRangeQuery,
   EvidenceSchema,
   FactTimeSchema,
   listResponse,
-  paginationQuery,
   repeatable,
 } from "../common/common.schemas.ts";
 
@@ -39,12 +40,21 @@ export const StatementSchema = z
 export const StatementListSchema = listResponse(StatementSchema, "StatementList");
 
 export const StatementListQuerySchema = z.strictObject({
-  ...paginationQuery,
+  ...commonListQuery,
   ...dateRangeQuery,
   actor: actorRefs.describe("Statements by or about this actor (id, name or alias); repeat for OR"),
   speaker: actorRefs.describe("Statements by this actor; repeat for OR"),
   about: actorRefs.describe("Statements about this actor; repeat for OR"),
   kind: repeatable(z.enum(statementKindValues)).describe("Statement kind; repeat for OR"),
+  quoted: booleanQuery.optional().describe("`true`: verbatim quotes only; `false`: paraphrases and partial quotes"),
+  respondsTo: repeatable(z.string().min(1).max(200)).describe("Statements answering this statement id; repeat for OR"),
 });
 
 export type Statement = z.infer<typeof StatementSchema>;
+
+/** CSV export: one row per statement; `[]` columns join their values with "; ". */
+export const STATEMENT_CSV_COLUMNS = [
+  "id", "speaker.id", "speaker.name", "kind", "quoteType", "text", "said.date", "said.precision", "said.wording",
+  "medium", "about[].id", "about[].name", "respondsTo[]", "respondedBy[]", "evidence[].sourceId", "evidence[].excerpt",
+  "createdAt", "updatedAt",
+] as const;

@@ -1,0 +1,195 @@
+import { Readable } from "node:stream";
+import { stringify } from "csv-stringify";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { listReply, type Page } from "./pagination.ts";
+import { Problem } from "./problem.ts";
+
+export const formatValues = ["json", "csv", "ndjson", "geojson"] as const;
+export type Format = (typeof formatValues)[number];
+
+export const MEDIA_TYPES: Record<Format, string> = {
+  json: "application/json",
+  csv: "text/csv",
+  ndjson: "application/x-ndjson",
+  geojson: "application/geo+json",
+};
+
+/**
+ * The representation to send: `format=` wins (browsers and spreadsheets cannot set Accept), then the
+ * Accept header by q-value. `*\/*` and `application/*` mean JSON. Nothing acceptable is a 406.
+ */
+export function negotiateFormat(accept: string | undefined, requested: Format | undefined, allowed: readonly Format[]): Format {
+  if (requested) return requested;
+  if (!accept || accept.trim() === "") return "json";
+  const ranges = accept
+    .split(",")
+    .map((part, order) => {
+      const [range = "", ...parameters] = part.split(";").map((piece) => piece.trim().toLowerCase());
+      const quality = parameters.find((parameter) => parameter.startsWith("q="));
+      return { range, q: quality ? Number(quality.slice(2)) : 1, order };
+    })
+    .filter((entry) => entry.range !== "" && Number.isFinite(entry.q) && entry.q > 0)
+    .sort((a, b) => b.q - a.q || a.order - b.order);
+  for (const { range } of ranges) {
+    if (range === "*/*" || range === "application/*") return "json";
+    const format = allowed.find((candidate) => MEDIA_TYPES[candidate] === range);
+    if (format) return format;
+  }
+  throw new Problem(
+    406,
+    "Not Acceptable",
+    `None of the media types in Accept is available here; choose one of ${allowed.map((format) => MEDIA_TYPES[format]).join(", ")}, or pass format=.`,
+  );
+}
+
+// Exports read the list in keyset batches of this size: memory stays flat however long the export.
+const EXPORT_BATCH_SIZE = 500;
+
+export type PageFetcher<Item> = (cursor: string | undefined, limit: number) => Promise<Page<Item>>;
+
+/** Every item from `cursor` on, one batch in memory at a time. */
+export async function* everyItem<Item>(fetchPage: PageFetcher<Item>, cursor?: string): AsyncGenerator<Item> {
+  let next: string | undefined = cursor;
+  do {
+    const page = await fetchPage(next, EXPORT_BATCH_SIZE);
+    yield* page.items;
+    next = page.nextCursor ?? undefined;
+  } while (next);
+}
+
+/** A CSV column: its header and where its value is in the item (`said.date`, `about[].name`). */
+export type CsvColumn = string;
+
+/**
+ * The value at `path`: dots go into objects, `name[]` maps over an array, whose values are joined
+ * with "; ". Missing and null values are empty cells.
+ */
+export function pluck(item: unknown, path: string): string | number | boolean | null {
+  const values = pluckAll(item, path.split("."));
+  if (values.length === 0) return null;
+  if (path.includes("[]")) return values.map(String).join("; ");
+  return values[0] as string | number | boolean;
+}
+
+function pluckAll(value: unknown, segments: string[]): unknown[] {
+  if (value === null || value === undefined) return [];
+  const [segment, ...rest] = segments;
+  if (segment === undefined) return [value];
+  const isArray = segment.endsWith("[]");
+  const child = (value as Record<string, unknown>)[isArray ? segment.slice(0, -2) : segment];
+  if (isArray) return Array.isArray(child) ? child.flatMap((element) => pluckAll(element, rest)) : [];
+  return pluckAll(child, rest);
+}
+
+// A cell starting with one of these is a formula to a spreadsheet: quote it as text (OWASP CSV injection).
+const FORMULA_START = /^[=+@\t\r]/;
+
+function csvCell(value: string | number | boolean | null): string | number | boolean | null {
+  return typeof value === "string" && FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+export interface ListSendOptions<Item> {
+  /** Used in the download's file name. */
+  name: string;
+  format: Format;
+  fetchPage: PageFetcher<Item>;
+  cursor?: string;
+  csvColumns: readonly CsvColumn[];
+  /** GeoJSON features of one batch of items; required where geojson is allowed. */
+  toFeatures?: (items: Item[]) => Promise<object[]>;
+}
+
+/** Sends a full export as CSV, NDJSON or GeoJSON, streamed; JSON pages are sent by the route itself. */
+export function sendExport<Item>(request: FastifyRequest, reply: FastifyReply, options: ListSendOptions<Item>) {
+  const items = everyItem(options.fetchPage, options.cursor);
+  reply.header("content-disposition", `inline; filename="${options.name}.${options.format === "geojson" ? "geojson" : options.format}"`);
+  const failed = (error: unknown) => request.log.error({ err: error }, "export failed mid-stream");
+  switch (options.format) {
+    case "csv": {
+      // Headers are the column paths without "[]": `places.name` holds every place's name.
+      const columns = options.csvColumns.map((column) => ({ key: column, header: column.replaceAll("[]", "") }));
+      const csv = stringify({ header: true, columns, bom: true });
+      const rows = Readable.from(
+        (async function* () {
+          for await (const item of items) {
+            yield Object.fromEntries(options.csvColumns.map((column) => [column, csvCell(pluck(item, column))]));
+          }
+        })(),
+      );
+      rows.on("error", (error) => {
+        failed(error);
+        csv.destroy(error);
+      });
+      return reply.type("text/csv; charset=utf-8").send(rows.pipe(csv));
+    }
+    case "ndjson":
+      return reply.type("application/x-ndjson; charset=utf-8").send(
+        Readable.from(
+          (async function* () {
+            for await (const item of items) yield `${JSON.stringify(item)}\n`;
+          })(),
+        ).on("error", failed),
+      );
+    case "geojson": {
+      const toFeatures = options.toFeatures;
+      if (!toFeatures) throw new Problem(406, "Not Acceptable", "GeoJSON is not available for this resource.");
+      return reply.type("application/geo+json; charset=utf-8").send(
+        Readable.from(featureCollection(options.fetchPage, options.cursor, toFeatures)).on("error", failed),
+      );
+    }
+    default:
+      throw new Error(`sendExport cannot send ${options.format}`);
+  }
+}
+
+async function* featureCollection<Item>(
+  fetchPage: PageFetcher<Item>,
+  cursor: string | undefined,
+  toFeatures: (items: Item[]) => Promise<object[]>,
+): AsyncGenerator<string> {
+  yield '{"type":"FeatureCollection","features":[';
+  let first = true;
+  let next = cursor;
+  do {
+    const page = await fetchPage(next, EXPORT_BATCH_SIZE);
+    for (const feature of await toFeatures(page.items)) {
+      yield `${first ? "" : ","}${JSON.stringify(feature)}`;
+      first = false;
+    }
+    next = page.nextCursor ?? undefined;
+  } while (next);
+  yield "]}";
+}
+
+export interface Paging {
+  cursor?: string;
+  limit: number;
+  count?: boolean;
+}
+
+export interface ListRouteOptions<Item> {
+  name: string;
+  formats: readonly Format[];
+  query: Paging & { format?: Format };
+  /** One page of the list with the route's filters. */
+  list: (paging: Paging) => Promise<Page<Item> & { total?: number }>;
+  csvColumns: readonly CsvColumn[];
+  toFeatures?: (items: Item[]) => Promise<object[]>;
+}
+
+/** A list route's reply in the negotiated format: a JSON page, or a streamed export. */
+export async function replyWithList<Item>(request: FastifyRequest, reply: FastifyReply, options: ListRouteOptions<Item>) {
+  const { query } = options;
+  const format = negotiateFormat(request.headers.accept, query.format, options.formats);
+  if (format === "json") {
+    return listReply(request.url, await options.list({ cursor: query.cursor, limit: query.limit, count: query.count }));
+  }
+  return sendExport(request, reply, {
+    name: options.name,
+    format,
+    cursor: query.cursor,
+    csvColumns: options.csvColumns,
+    toFeatures: options.toFeatures,
+    fetchPage: (cursor, limit) => options.list({ cursor, limit }),
+  });
+}

@@ -1,0 +1,23 @@
+import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
+import { listReply } from "../../lib/pagination.ts";
+import type { SearchRepository } from "./search.repository.ts";
+import { SearchQuerySchema, SearchResultsSchema } from "./search.schemas.ts";
+
+export const searchRoutes: FastifyPluginAsyncZod<{ search: SearchRepository }> = async (app, { search }) => {
+  app.get("/search", {
+    schema: {
+      operationId: "search",
+      tags: ["search"],
+      summary: "Search every resource",
+      description:
+        "Full-text search over actors, statements, sanctions, attack events and sources, best matches first. " +
+        "Supports \"quoted phrases\", `or` and `-excluded` words; an actor's aliases find it and its facts.",
+      querystring: SearchQuerySchema,
+      response: { 200: SearchResultsSchema },
+    },
+    handler: async (request) => {
+      const { q, type, limit, cursor, count } = request.query;
+      return listReply(request.url, await search.search({ q, types: type, limit, cursor, count }));
+    },
+  });
+};
