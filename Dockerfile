@@ -40,5 +40,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:3000/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-# No npm at runtime: tsx runs the server directly (migrations and seeding happen at start).
-CMD ["node_modules/.bin/tsx", "src/server.ts"]
+# No npm at runtime: node runs the server through the tsx loader, one process that gets the signals
+# (migrations and seeding happen at start).
+CMD ["node", "--import", "tsx", "src/server.ts"]

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type RawServerDefault } from "fastify";
 import type { Config } from "./config.ts";
 import type { SqlClient } from "./db/database.ts";
 import { Problem } from "./lib/problem.ts";
+import type { Loaders } from "./lib/shape.ts";
 import { createActorsRepository } from "./modules/actors/actors.repository.ts";
 import { actorsRoutes } from "./modules/actors/actors.routes.ts";
 import { createActorTimelineRepository } from "./modules/actors/actors.timeline.repository.ts";
@@ -71,14 +72,27 @@ export async function buildApp({ config, sql }: AppDependencies): Promise<Fastif
   });
 
   const actors = createActorsRepository(sql);
-  await app.register(healthRoutes, { sql: sql });
+  const statements = createStatementsRepository(sql);
+  const sources = createSourcesRepository(sql);
+  // What `include=` embeds, whichever resource asks.
+  const loaders: Loaders = {
+    actors: (ids) => actors.findByIds(ids),
+    statements: (ids) => statements.findByIds(ids),
+    sources: (ids) => sources.summariesByIds(ids),
+  };
+  await app.register(healthRoutes, { sql });
   await app.register(
     async (v1) => {
-      await v1.register(actorsRoutes, { actors, timeline: createActorTimelineRepository(sql) });
-      await v1.register(statementsRoutes, { statements: createStatementsRepository(sql), actors, stats: createStatementStatsRepository(sql) });
-      await v1.register(sanctionsRoutes, { sanctions: createSanctionsRepository(sql), actors });
-      await v1.register(attackEventsRoutes, { attackEvents: createAttackEventsRepository(sql), actors, stats: createAttackEventStatsRepository(sql) });
-      await v1.register(sourcesRoutes, { sources: createSourcesRepository(sql) });
+      await v1.register(actorsRoutes, { actors, timeline: createActorTimelineRepository(sql), loaders });
+      await v1.register(statementsRoutes, { statements, actors, stats: createStatementStatsRepository(sql), loaders });
+      await v1.register(sanctionsRoutes, { sanctions: createSanctionsRepository(sql), actors, loaders });
+      await v1.register(attackEventsRoutes, {
+        attackEvents: createAttackEventsRepository(sql),
+        actors,
+        stats: createAttackEventStatsRepository(sql),
+        loaders,
+      });
+      await v1.register(sourcesRoutes, { sources });
       await v1.register(searchRoutes, { search: createSearchRepository(sql) });
     },
     { prefix: "/v1" },

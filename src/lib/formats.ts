@@ -2,7 +2,8 @@ import { Readable } from "node:stream";
 import { stringify } from "csv-stringify";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { listReply, type Page } from "./pagination.ts";
-import { Problem } from "./problem.ts";
+import { badRequest, Problem } from "./problem.ts";
+import { pickFields, type ShapeOptions, shapeList } from "./shape.ts";
 
 export const formatValues = ["json", "csv", "ndjson", "geojson"] as const;
 export type Format = (typeof formatValues)[number];
@@ -97,22 +98,28 @@ export interface ListSendOptions<Item> {
   csvColumns: readonly CsvColumn[];
   /** GeoJSON features of one batch of items; required where geojson is allowed. */
   toFeatures?: (items: Item[]) => Promise<object[]>;
+  /** `fields=`: CSV keeps the columns of these fields, NDJSON these fields of each item. */
+  fields?: readonly string[];
 }
 
 /** Sends a full export as CSV, NDJSON or GeoJSON, streamed; JSON pages are sent by the route itself. */
 export function sendExport<Item>(request: FastifyRequest, reply: FastifyReply, options: ListSendOptions<Item>) {
+  const fields = options.fields;
   const items = everyItem(options.fetchPage, options.cursor);
+  const csvColumns = fields
+    ? options.csvColumns.filter((column) => ["id", ...fields].includes(column.split(/[.[]/)[0]!))
+    : options.csvColumns;
   reply.header("content-disposition", `inline; filename="${options.name}.${options.format === "geojson" ? "geojson" : options.format}"`);
   const failed = (error: unknown) => request.log.error({ err: error }, "export failed mid-stream");
   switch (options.format) {
     case "csv": {
       // Headers are the column paths without "[]": `places.name` holds every place's name.
-      const columns = options.csvColumns.map((column) => ({ key: column, header: column.replaceAll("[]", "") }));
+      const columns = csvColumns.map((column) => ({ key: column, header: column.replaceAll("[]", "") }));
       const csv = stringify({ header: true, columns, bom: true });
       const rows = Readable.from(
         (async function* () {
           for await (const item of items) {
-            yield Object.fromEntries(options.csvColumns.map((column) => [column, csvCell(pluck(item, column))]));
+            yield Object.fromEntries(csvColumns.map((column) => [column, csvCell(pluck(item, column))]));
           }
         })(),
       );
@@ -126,7 +133,7 @@ export function sendExport<Item>(request: FastifyRequest, reply: FastifyReply, o
       return reply.type("application/x-ndjson; charset=utf-8").send(
         Readable.from(
           (async function* () {
-            for await (const item of items) yield `${JSON.stringify(item)}\n`;
+            for await (const item of items) yield `${JSON.stringify(fields ? pickFields(item as { id: string }, fields) : item)}\n`;
           })(),
         ).on("error", failed),
       );
@@ -175,16 +182,29 @@ export interface ListRouteOptions<Item> {
   list: (paging: Paging) => Promise<Page<Item> & { total?: number }>;
   csvColumns: readonly CsvColumn[];
   toFeatures?: (items: Item[]) => Promise<object[]>;
+  /** `fields=` and `include=` of a JSON page. */
+  shape?: ShapeOptions<Item>;
 }
 
 /** A list route's reply in the negotiated format: a JSON page, or a streamed export. */
-export async function replyWithList<Item>(request: FastifyRequest, reply: FastifyReply, options: ListRouteOptions<Item>) {
+export async function replyWithList<Item extends { id: string }>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: ListRouteOptions<Item>,
+) {
   const { query } = options;
   const format = negotiateFormat(request.headers.accept, query.format, options.formats);
   if (format === "json") {
-    return listReply(request.url, await options.list({ cursor: query.cursor, limit: query.limit, count: query.count }));
+    const body = listReply(request.url, await options.list({ cursor: query.cursor, limit: query.limit, count: query.count }));
+    return options.shape ? shapeList(reply, body, options.shape) : body;
+  }
+  if (options.shape?.include) {
+    throw badRequest("include= embeds records in JSON pages only; exports carry ids.", [
+      { field: "query.include", message: `Not available with ${MEDIA_TYPES[format]}` },
+    ]);
   }
   return sendExport(request, reply, {
+    fields: options.shape?.fields,
     name: options.name,
     format,
     cursor: query.cursor,

@@ -63,6 +63,15 @@ export function createActorsRepository(sql: SqlClient) {
       });
     },
 
+    /** Full records for `include=`, in id order. */
+    async findByIds(ids: string[]): Promise<Actor[]> {
+      const rows = await sql.query<{ item: Actor }>(
+        `SELECT ${ACTOR_JSON} AS item FROM actors act WHERE act.id = ANY($1) ORDER BY act.id`,
+        [ids],
+      );
+      return rows.map((row) => row.item);
+    },
+
     async findById(id: string): Promise<Actor | undefined> {
       const rows = await sql.query<{ item: Actor }>(`SELECT ${ACTOR_JSON} AS item FROM actors act WHERE act.id = $1`, [id]);
       return rows[0]?.item;

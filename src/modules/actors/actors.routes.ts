@@ -3,16 +3,33 @@ import { commonFilters, pageInfo } from "../../lib/pagination.ts";
 import { replyWithList } from "../../lib/formats.ts";
 import { featureAt } from "../../lib/geojson.ts";
 import { notFound } from "../../lib/problem.ts";
+import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { ActorsRepository } from "./actors.repository.ts";
-import { ACTOR_CSV_COLUMNS, ActorListQuerySchema, ActorListSchema, ActorSchema } from "./actors.schemas.ts";
+import {
+  ACTOR_CSV_COLUMNS,
+  type Actor,
+  ActorDetailSchema,
+  ActorListQuerySchema,
+  ActorListSchema,
+  ActorShapeQuerySchema,
+} from "./actors.schemas.ts";
 import type { ActorTimelineRepository } from "./actors.timeline.repository.ts";
 import { ActorTimelineQuerySchema, ActorTimelineSchema, timelineEntryCollections } from "./actors.timeline.schemas.ts";
 
-export const actorsRoutes: FastifyPluginAsyncZod<{ actors: ActorsRepository; timeline: ActorTimelineRepository }> = async (
-  app,
-  { actors, timeline },
-) => {
+/** What `include=` can embed for actors. */
+const ACTOR_RELATIONS: Record<string, Relation<Actor>> = {
+  country: { kind: "actors", ids: (actor) => [actor.country?.id] },
+  parent: { kind: "actors", ids: (actor) => [actor.parent?.id] },
+  organisations: { kind: "actors", ids: (actor) => actor.roles.map((role) => role.organisation?.id) },
+  sources: { kind: "sources", ids: evidenceSources },
+};
+
+export const actorsRoutes: FastifyPluginAsyncZod<{
+  actors: ActorsRepository;
+  timeline: ActorTimelineRepository;
+  loaders: Loaders;
+}> = async (app, { actors, timeline, loaders }) => {
   app.get("/actors", {
     schema: {
       operationId: "listActors",
@@ -38,6 +55,7 @@ export const actorsRoutes: FastifyPluginAsyncZod<{ actors: ActorsRepository; tim
         query,
         csvColumns: ACTOR_CSV_COLUMNS,
         list: (paging) => actors.list({ ...filters, ...paging }),
+        shape: { fields: query.fields, include: query.include, relations: ACTOR_RELATIONS, loaders },
         // Places with reference coordinates, as points.
         toFeatures: async (items) =>
           items.flatMap((actor) =>
@@ -60,12 +78,14 @@ export const actorsRoutes: FastifyPluginAsyncZod<{ actors: ActorsRepository; tim
       summary: "Get an actor",
       description: "An actor with its aliases, roles, descriptions and the excerpts that mention it.",
       params: IdParamsSchema,
-      response: { 200: ActorSchema },
+      querystring: ActorShapeQuerySchema,
+      response: { 200: ActorDetailSchema },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const actor = await actors.findById(request.params.id);
       if (!actor) throw notFound(`No actor has the id "${request.params.id}".`);
-      return actor;
+      const { fields, include } = request.query;
+      return shapeItem(reply, actor, { fields, include, relations: ACTOR_RELATIONS, loaders });
     },
   });
 

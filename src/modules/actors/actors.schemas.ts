@@ -6,9 +6,11 @@ import {
   commonListQuery,
   formatQuery,
   EvidenceSchema,
-  listResponse,
   repeatable,
+  resourceResponses,
 } from "../common/common.schemas.ts";
+import { fieldNames, fieldsQuery, includeQuery } from "../../lib/shape.ts";
+import { SourceSummarySchema } from "../sources/sources.schemas.ts";
 
 export const placeKindValues = ["city", "region", "continent"] as const;
 
@@ -44,10 +46,25 @@ export const ActorSchema = z
   })
   .meta({ id: "Actor", description: "A person, state, organisation, government body, armed force or place" });
 
-export const ActorListSchema = listResponse(ActorSchema, "ActorList");
+export const actorRelations = ["country", "parent", "organisations", "sources"] as const;
+
+export const ActorIncludedSchema = z
+  .object({ actors: z.array(ActorSchema).optional(), sources: z.array(SourceSummarySchema).optional() })
+  .meta({ id: "ActorIncluded" });
+
+const actorResponses = resourceResponses(ActorSchema, "Actor", ActorIncludedSchema);
+export const ActorListSchema = actorResponses.list;
+export const ActorDetailSchema = actorResponses.detail;
+
+export const ActorShapeQuerySchema = z.strictObject({
+  fields: fieldsQuery(fieldNames(ActorSchema)),
+  include: includeQuery(actorRelations),
+});
 
 export const ActorListQuerySchema = z.strictObject({
   ...commonListQuery,
+  fields: fieldsQuery(fieldNames(ActorSchema)),
+  include: includeQuery(actorRelations),
   type: repeatable(z.enum(actorTypeValues)).describe("Actor type; repeat for OR"),
   name: actorRefs.describe("Id, name or alias, case-insensitive (`Odessa` finds Odesa); repeat for OR"),
   country: actorRefs.describe("Actors belonging to this state (id, name or alias); repeat for OR"),

@@ -3,6 +3,7 @@ import { replyWithList } from "../../lib/formats.ts";
 import { featureAt, type Position } from "../../lib/geojson.ts";
 import { commonFilters } from "../../lib/pagination.ts";
 import { notFound } from "../../lib/problem.ts";
+import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { AttackEventsRepository } from "./attack-events.repository.ts";
@@ -12,12 +13,23 @@ import {
   ATTACK_EVENT_CSV_COLUMNS,
   AttackEventListQuerySchema,
   AttackEventListSchema,
-  AttackEventSchema,
+  type AttackEvent,
+  AttackEventDetailSchema,
+  AttackEventShapeQuerySchema,
 } from "./attack-events.schemas.ts";
 
-export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEventsRepository; actors: ActorsRepository; stats: AttackEventStatsRepository }> = async (
+/** What `include=` can embed. */
+const ATTACK_EVENT_RELATIONS: Record<string, Relation<AttackEvent>> = {
+  attacker: { kind: "actors", ids: (event) => [event.attacker?.id] },
+  places: { kind: "actors", ids: (event) => event.places.map((place) => place.id) },
+  countsReportedBy: { kind: "actors", ids: (event) => [event.countsReportedBy?.id] },
+  impacts: { kind: "actors", ids: (event) => event.impacts.flatMap((impact) => [impact.place?.id, impact.reportedBy?.id]) },
+  sources: { kind: "sources", ids: evidenceSources },
+};
+
+export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEventsRepository; actors: ActorsRepository; stats: AttackEventStatsRepository; loaders: Loaders }> = async (
   app,
-  { attackEvents, actors, stats },
+  { attackEvents, actors, stats, loaders },
 ) => {
   app.get("/attack-events", {
     schema: {
@@ -47,6 +59,7 @@ export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEve
         query,
         csvColumns: ATTACK_EVENT_CSV_COLUMNS,
         list: (paging) => attackEvents.list({ ...filters, ...paging }),
+        shape: { fields: query.fields, include: query.include, relations: ATTACK_EVENT_RELATIONS, loaders },
         // Events at the reference positions of their places; events with no located place are left out.
         toFeatures: async (items) => {
           const positions = await actors.positionsOf([...new Set(items.flatMap((event) => event.places.map((place) => place.id)))]);
@@ -80,12 +93,14 @@ export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEve
       tags: ["attack-events"],
       summary: "Get an attack event",
       params: IdParamsSchema,
-      response: { 200: AttackEventSchema },
+      querystring: AttackEventShapeQuerySchema,
+      response: { 200: AttackEventDetailSchema },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const attackEvent = await attackEvents.findById(request.params.id);
       if (!attackEvent) throw notFound(`No attack event has the id "${request.params.id}".`);
-      return attackEvent;
+      const { fields, include } = request.query;
+      return shapeItem(reply, attackEvent, { fields, include, relations: ATTACK_EVENT_RELATIONS, loaders });
     },
   });
 

@@ -7,10 +7,13 @@ import {
   dateRangeQuery,
   EvidenceSchema,
   FactTimeSchema,
-  listResponse,
   ReportedNumberSchema,
   repeatable,
+  resourceResponses,
 } from "../common/common.schemas.ts";
+import { fieldNames, fieldsQuery, includeQuery } from "../../lib/shape.ts";
+import { ActorSchema } from "../actors/actors.schemas.ts";
+import { SourceSummarySchema } from "../sources/sources.schemas.ts";
 
 export const attackKindValues = ["drone_attack", "missile_attack", "shelling", "ground_fighting"] as const;
 export const impactKindValues = ["power_outage", "destruction", "casualties"] as const;
@@ -54,7 +57,20 @@ export const AttackEventSchema = z
   })
   .meta({ id: "AttackEvent", description: "An attack: when, where, by whom, with what, and what it did" });
 
-export const AttackEventListSchema = listResponse(AttackEventSchema, "AttackEventList");
+export const attackEventRelations = ["attacker", "places", "countsReportedBy", "impacts", "sources"] as const;
+
+export const AttackEventIncludedSchema = z
+  .object({ actors: z.array(ActorSchema).optional(), sources: z.array(SourceSummarySchema).optional() })
+  .meta({ id: "AttackEventIncluded" });
+
+const attackEventResponses = resourceResponses(AttackEventSchema, "AttackEvent", AttackEventIncludedSchema);
+export const AttackEventListSchema = attackEventResponses.list;
+export const AttackEventDetailSchema = attackEventResponses.detail;
+
+export const AttackEventShapeQuerySchema = z.strictObject({
+  fields: fieldsQuery(fieldNames(AttackEventSchema)),
+  include: includeQuery(attackEventRelations),
+});
 
 const boundingBox = z
   .string()
@@ -76,6 +92,8 @@ const boundingBox = z
 
 export const AttackEventListQuerySchema = z.strictObject({
   ...commonListQuery,
+  fields: fieldsQuery(fieldNames(AttackEventSchema)),
+  include: includeQuery(attackEventRelations),
   ...dateRangeQuery,
   actor: actorRefs.describe("Events involving this actor as attacker, place, reporter; repeat for OR"),
   attacker: actorRefs.describe("Events by this attacker; repeat for OR"),

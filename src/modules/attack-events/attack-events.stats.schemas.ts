@@ -6,7 +6,7 @@ export type AttackEventPeriod = (typeof attackEventPeriodValues)[number];
 
 // The list's filters (not its paging, count or export format), so that stats count what the list returns.
 export const AttackEventStatsQuerySchema = z.strictObject({
-  ...AttackEventListQuerySchema.omit({ limit: true, cursor: true, count: true, format: true }).shape,
+  ...AttackEventListQuerySchema.omit({ limit: true, cursor: true, count: true, format: true, fields: true, include: true }).shape,
   groupBy: z
     .enum(attackEventPeriodValues)
     .describe("Bucket events by `day`, ISO `week` (Monday to Sunday) or calendar `month` of their date"),

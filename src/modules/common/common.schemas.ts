@@ -63,14 +63,35 @@ export const ProblemSchema = z
 
 export const IdParamsSchema = z.strictObject({ id: z.string().min(1).max(200) });
 
-export function listResponse<Item extends z.ZodType>(item: Item, id: string) {
+export function listResponse<Item extends z.ZodType>(item: Item, id: string, included?: z.ZodType) {
   return z
     .object({
       data: z.array(item),
       page: PageInfoSchema,
       total: z.number().int().optional().describe("Items matching the filters, across all pages; only with `count=true`"),
+      ...(included ? { included: included.optional().describe("Records embedded by `include=`, grouped by type") } : {}),
     })
     .meta({ id });
+}
+
+/**
+ * A resource's response schemas. Each is a union: the full shape first, then the sparse one that
+ * `fields=` produces (only `id` is always there). The serializer compiles the first option; routes
+ * send sparse responses with a plain JSON serializer (see plugins/serializer.ts).
+ */
+export function resourceResponses<Item extends z.ZodObject>(item: Item, name: string, included: z.ZodType) {
+  const sparse = item.partial().required({ id: true } as never).meta({
+    id: `${name}Sparse`,
+    description: `A ${name} with only the fields asked for by \`fields=\`, and its id`,
+  });
+  const withIncluded = { included: included.optional().describe("Records embedded by `include=`, grouped by type") };
+  return {
+    detail: z.union([
+      item.extend(withIncluded).meta({ id: `${name}Detail` }),
+      (sparse as unknown as z.ZodObject).extend(withIncluded).meta({ id: `${name}SparseDetail` }),
+    ]),
+    list: z.union([listResponse(item, `${name}List`, included), listResponse(sparse, `${name}SparseList`, included)]),
+  };
 }
 
 // Query parameters. Repeated parameters mean OR; a single value arrives as a string.

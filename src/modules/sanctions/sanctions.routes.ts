@@ -2,14 +2,23 @@ import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { replyWithList } from "../../lib/formats.ts";
 import { commonFilters } from "../../lib/pagination.ts";
 import { notFound } from "../../lib/problem.ts";
+import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { SanctionsRepository } from "./sanctions.repository.ts";
-import { SANCTION_CSV_COLUMNS, SanctionListQuerySchema, SanctionListSchema, SanctionSchema } from "./sanctions.schemas.ts";
+import { SANCTION_CSV_COLUMNS, SanctionListQuerySchema, SanctionListSchema, SanctionDetailSchema, SanctionShapeQuerySchema, type Sanction } from "./sanctions.schemas.ts";
 
-export const sanctionsRoutes: FastifyPluginAsyncZod<{ sanctions: SanctionsRepository; actors: ActorsRepository }> = async (
+/** What `include=` can embed. */
+const SANCTION_RELATIONS: Record<string, Relation<Sanction>> = {
+  authority: { kind: "actors", ids: (sanction) => [sanction.authority.id] },
+  targets: { kind: "actors", ids: (sanction) => sanction.targets.map((actor) => actor.id) },
+  about: { kind: "actors", ids: (sanction) => sanction.about.map((actor) => actor.id) },
+  sources: { kind: "sources", ids: evidenceSources },
+};
+
+export const sanctionsRoutes: FastifyPluginAsyncZod<{ sanctions: SanctionsRepository; actors: ActorsRepository; loaders: Loaders }> = async (
   app,
-  { sanctions, actors },
+  { sanctions, actors, loaders },
 ) => {
   app.get("/sanctions", {
     schema: {
@@ -37,6 +46,7 @@ export const sanctionsRoutes: FastifyPluginAsyncZod<{ sanctions: SanctionsReposi
         query,
         csvColumns: SANCTION_CSV_COLUMNS,
         list: (paging) => sanctions.list({ ...filters, ...paging }),
+        shape: { fields: query.fields, include: query.include, relations: SANCTION_RELATIONS, loaders },
       });
     },
   });
@@ -47,12 +57,14 @@ export const sanctionsRoutes: FastifyPluginAsyncZod<{ sanctions: SanctionsReposi
       tags: ["sanctions"],
       summary: "Get a sanction",
       params: IdParamsSchema,
-      response: { 200: SanctionSchema },
+      querystring: SanctionShapeQuerySchema,
+      response: { 200: SanctionDetailSchema },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const sanction = await sanctions.findById(request.params.id);
       if (!sanction) throw notFound(`No sanction has the id "${request.params.id}".`);
-      return sanction;
+      const { fields, include } = request.query;
+      return shapeItem(reply, sanction, { fields, include, relations: SANCTION_RELATIONS, loaders });
     },
   });
 };

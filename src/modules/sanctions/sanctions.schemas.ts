@@ -6,10 +6,13 @@ import {
   dateRangeQuery,
   EvidenceSchema,
   FactTimeSchema,
-  listResponse,
   qualifierValues,
   repeatable,
+  resourceResponses,
 } from "../common/common.schemas.ts";
+import { fieldNames, fieldsQuery, includeQuery } from "../../lib/shape.ts";
+import { ActorSchema } from "../actors/actors.schemas.ts";
+import { SourceSummarySchema } from "../sources/sources.schemas.ts";
 
 export const sanctionStatusValues = ["announced", "in_force", "lifted"] as const;
 export const targetKindValues = ["individual", "company", "institution"] as const;
@@ -43,10 +46,25 @@ export const SanctionSchema = z
   })
   .meta({ id: "Sanction", description: "Who imposed what on whom, and why" });
 
-export const SanctionListSchema = listResponse(SanctionSchema, "SanctionList");
+export const sanctionRelations = ["authority", "targets", "about", "sources"] as const;
+
+export const SanctionIncludedSchema = z
+  .object({ actors: z.array(ActorSchema).optional(), sources: z.array(SourceSummarySchema).optional() })
+  .meta({ id: "SanctionIncluded" });
+
+const sanctionResponses = resourceResponses(SanctionSchema, "Sanction", SanctionIncludedSchema);
+export const SanctionListSchema = sanctionResponses.list;
+export const SanctionDetailSchema = sanctionResponses.detail;
+
+export const SanctionShapeQuerySchema = z.strictObject({
+  fields: fieldsQuery(fieldNames(SanctionSchema)),
+  include: includeQuery(sanctionRelations),
+});
 
 export const SanctionListQuerySchema = z.strictObject({
   ...commonListQuery,
+  fields: fieldsQuery(fieldNames(SanctionSchema)),
+  include: includeQuery(sanctionRelations),
   ...dateRangeQuery,
   actor: actorRefs.describe("Sanctions imposed by, targeting or about this actor; repeat for OR"),
   authority: actorRefs.describe("Sanctions imposed by this actor; repeat for OR"),

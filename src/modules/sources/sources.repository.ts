@@ -44,6 +44,15 @@ export function createSourcesRepository(sql: SqlClient) {
       });
     },
 
+    /** Summaries for `include=sources`, in id order. */
+    async summariesByIds(ids: string[]): Promise<SourceSummary[]> {
+      const rows = await sql.query<{ item: SourceSummary }>(
+        `SELECT json_build_object(${SUMMARY_FIELDS}) AS item FROM sources src WHERE src.id = ANY($1) ORDER BY src.id`,
+        [ids],
+      );
+      return rows.map((row) => row.item);
+    },
+
     async findById(id: string): Promise<Source | undefined> {
       const rows = await sql.query<{ item: Source }>(
         `SELECT json_build_object(${SUMMARY_FIELDS}, 'text', src.text) AS item FROM sources src WHERE src.id = $1`,

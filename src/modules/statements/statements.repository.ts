@@ -74,6 +74,15 @@ export function createStatementsRepository(sql: SqlClient) {
       });
     },
 
+    /** Full records for `include=`, in id order. */
+    async findByIds(ids: string[]): Promise<Statement[]> {
+      const rows = await sql.query<{ item: Statement }>(
+        `SELECT ${STATEMENT_JSON} AS item FROM statements s WHERE s.id = ANY($1) ORDER BY s.id`,
+        [ids],
+      );
+      return rows.map((row) => row.item);
+    },
+
     async findById(id: string): Promise<Statement | undefined> {
       const rows = await sql.query<{ item: Statement }>(`SELECT ${STATEMENT_JSON} AS item FROM statements s WHERE s.id = $1`, [id]);
       return rows[0]?.item;

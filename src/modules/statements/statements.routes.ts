@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { replyWithList } from "../../lib/formats.ts";
 import { commonFilters } from "../../lib/pagination.ts";
 import { notFound } from "../../lib/problem.ts";
+import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { StatementsRepository } from "./statements.repository.ts";
@@ -11,12 +12,23 @@ import {
   STATEMENT_CSV_COLUMNS,
   StatementListQuerySchema,
   StatementListSchema,
-  StatementSchema,
+  type Statement,
+  StatementDetailSchema,
+  StatementShapeQuerySchema,
 } from "./statements.schemas.ts";
 
-export const statementsRoutes: FastifyPluginAsyncZod<{ statements: StatementsRepository; actors: ActorsRepository; stats: StatementStatsRepository }> = async (
+/** What `include=` can embed. */
+const STATEMENT_RELATIONS: Record<string, Relation<Statement>> = {
+  speaker: { kind: "actors", ids: (statement) => [statement.speaker.id] },
+  about: { kind: "actors", ids: (statement) => statement.about.map((actor) => actor.id) },
+  respondsTo: { kind: "statements", ids: (statement) => statement.respondsTo },
+  respondedBy: { kind: "statements", ids: (statement) => statement.respondedBy },
+  sources: { kind: "sources", ids: evidenceSources },
+};
+
+export const statementsRoutes: FastifyPluginAsyncZod<{ statements: StatementsRepository; actors: ActorsRepository; stats: StatementStatsRepository; loaders: Loaders }> = async (
   app,
-  { statements, actors, stats },
+  { statements, actors, stats, loaders },
 ) => {
   app.get("/statements", {
     schema: {
@@ -45,6 +57,7 @@ export const statementsRoutes: FastifyPluginAsyncZod<{ statements: StatementsRep
         query,
         csvColumns: STATEMENT_CSV_COLUMNS,
         list: (paging) => statements.list({ ...filters, ...paging }),
+        shape: { fields: query.fields, include: query.include, relations: STATEMENT_RELATIONS, loaders },
       });
     },
   });
@@ -55,12 +68,14 @@ export const statementsRoutes: FastifyPluginAsyncZod<{ statements: StatementsRep
       tags: ["statements"],
       summary: "Get a statement",
       params: IdParamsSchema,
-      response: { 200: StatementSchema },
+      querystring: StatementShapeQuerySchema,
+      response: { 200: StatementDetailSchema },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const statement = await statements.findById(request.params.id);
       if (!statement) throw notFound(`No statement has the id "${request.params.id}".`);
-      return statement;
+      const { fields, include } = request.query;
+      return shapeItem(reply, statement, { fields, include, relations: STATEMENT_RELATIONS, loaders });
     },
   });
 

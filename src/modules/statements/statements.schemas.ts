@@ -7,9 +7,12 @@ import {
   dateRangeQuery,
   EvidenceSchema,
   FactTimeSchema,
-  listResponse,
   repeatable,
+  resourceResponses,
 } from "../common/common.schemas.ts";
+import { fieldNames, fieldsQuery, includeQuery } from "../../lib/shape.ts";
+import { ActorSchema } from "../actors/actors.schemas.ts";
+import { SourceSummarySchema } from "../sources/sources.schemas.ts";
 
 export const statementKindValues = [
   "accusation", "admission", "announcement", "assessment", "call",
@@ -37,10 +40,29 @@ export const StatementSchema = z
   })
   .meta({ id: "Statement", description: "Who said what and when, quoted or paraphrased, with its excerpts" });
 
-export const StatementListSchema = listResponse(StatementSchema, "StatementList");
+export const statementRelations = ["speaker", "about", "respondsTo", "respondedBy", "sources"] as const;
+
+export const StatementIncludedSchema = z
+  .object({
+    actors: z.array(ActorSchema).optional(),
+    statements: z.array(StatementSchema).optional(),
+    sources: z.array(SourceSummarySchema).optional(),
+  })
+  .meta({ id: "StatementIncluded" });
+
+const statementResponses = resourceResponses(StatementSchema, "Statement", StatementIncludedSchema);
+export const StatementListSchema = statementResponses.list;
+export const StatementDetailSchema = statementResponses.detail;
+
+export const StatementShapeQuerySchema = z.strictObject({
+  fields: fieldsQuery(fieldNames(StatementSchema)),
+  include: includeQuery(statementRelations),
+});
 
 export const StatementListQuerySchema = z.strictObject({
   ...commonListQuery,
+  fields: fieldsQuery(fieldNames(StatementSchema)),
+  include: includeQuery(statementRelations),
   ...dateRangeQuery,
   actor: actorRefs.describe("Statements by or about this actor (id, name or alias); repeat for OR"),
   speaker: actorRefs.describe("Statements by this actor; repeat for OR"),

@@ -6,7 +6,7 @@ export type StatementGroup = (typeof statementGroupValues)[number];
 
 // The list's filters (not its paging, count or export format), so that stats count what the list returns.
 export const StatementStatsQuerySchema = z.strictObject({
-  ...StatementListQuerySchema.omit({ limit: true, cursor: true, count: true, format: true }).shape,
+  ...StatementListQuerySchema.omit({ limit: true, cursor: true, count: true, format: true, fields: true, include: true }).shape,
   groupBy: z.enum(statementGroupValues).describe("Count statements by `speaker` or by `kind`"),
 });
 
