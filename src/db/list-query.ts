@@ -12,6 +12,20 @@ export interface CommonFilters {
   sourceIds?: string[];
 }
 
+/** The query parameters behind CommonFilters, as every fact list's schema parses them. */
+interface CommonQuery {
+  q?: string;
+  from?: string;
+  to?: string;
+  updatedSince?: string;
+  source?: string[];
+}
+
+/** CommonFilters from a parsed query; paging is added by whoever pages (lists, exports). */
+export function commonFilters(query: CommonQuery): CommonFilters {
+  return { q: query.q, from: query.from, to: query.to, updatedSince: query.updatedSince, sourceIds: query.source };
+}
+
 export interface FactTable {
   /** `statements s`: the table and its alias. */
   from: string;

@@ -65,28 +65,3 @@ export function listReply<Item>(requestUrl: string, page: Page<Item> & { total?:
     ...(page.total === undefined ? {} : { total: page.total }),
   };
 }
-
-interface CommonQuery {
-  q?: string;
-  from?: string;
-  to?: string;
-  updatedSince?: string;
-  source?: string[];
-  limit: number;
-  cursor?: string;
-  count?: boolean;
-}
-
-/** The parameters every fact list passes to its repository unchanged. */
-export function commonFilters(query: CommonQuery) {
-  return {
-    q: query.q,
-    from: query.from,
-    to: query.to,
-    updatedSince: query.updatedSince,
-    sourceIds: query.source,
-    limit: query.limit,
-    cursor: query.cursor,
-    count: query.count,
-  };
-}

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
-import { commonFilters, pageInfo } from "../../lib/pagination.ts";
+import { commonFilters } from "../../db/list-query.ts";
+import { pageInfo } from "../../lib/pagination.ts";
 import { replyWithList } from "../../lib/formats.ts";
 import { featureAt } from "../../lib/geojson.ts";
 import { notFound } from "../../lib/problem.ts";

@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { replyWithList } from "../../lib/formats.ts";
 import { featureAt, type Position } from "../../lib/geojson.ts";
-import { commonFilters } from "../../lib/pagination.ts";
+import { commonFilters } from "../../db/list-query.ts";
 import { notFound } from "../../lib/problem.ts";
 import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { AttackEventsRepository } from "./attack-events.repository.ts";
 import type { AttackEventStatsRepository } from "./attack-events.stats.repository.ts";
-import { AttackEventStatsQuerySchema, AttackEventStatsSchema } from "./attack-events.stats.schemas.ts";
+import { type AttackEventStatsQuery, AttackEventStatsQuerySchema, AttackEventStatsSchema } from "./attack-events.stats.schemas.ts";
 import {
   ATTACK_EVENT_CSV_COLUMNS,
   AttackEventListQuerySchema,
@@ -17,6 +17,20 @@ import {
   AttackEventDetailSchema,
   AttackEventShapeQuerySchema,
 } from "./attack-events.schemas.ts";
+
+/** The list's filters from its query (stats take the same), with actor references resolved. */
+async function filtersOf(query: Omit<AttackEventStatsQuery, "groupBy">, actors: ActorsRepository) {
+  return {
+    actorIds: await actors.resolveOptionalRefs(query.actor, "query.actor"),
+    attackerIds: await actors.resolveOptionalRefs(query.attacker, "query.attacker"),
+    placeIds: await actors.resolveOptionalRefs(query.place, "query.place"),
+    kinds: query.kind,
+    weapon: query.weapon,
+    minLaunched: query.minLaunched,
+    bbox: query.bbox,
+    ...commonFilters(query),
+  };
+}
 
 /** What `include=` can embed. */
 const ATTACK_EVENT_RELATIONS: Record<string, Relation<AttackEvent>> = {
@@ -43,16 +57,7 @@ export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEve
     },
     handler: async (request, reply) => {
       const query = request.query;
-      const filters = {
-        actorIds: await actors.resolveOptionalRefs(query.actor, "query.actor"),
-        attackerIds: await actors.resolveOptionalRefs(query.attacker, "query.attacker"),
-        placeIds: await actors.resolveOptionalRefs(query.place, "query.place"),
-        kinds: query.kind,
-        weapon: query.weapon,
-        minLaunched: query.minLaunched,
-        bbox: query.bbox,
-        ...commonFilters(query),
-      };
+      const filters = await filtersOf(query, actors);
       return replyWithList(request, reply, {
         name: "attack-events",
         formats: ["json", "csv", "ndjson", "geojson"],
@@ -119,20 +124,7 @@ export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEve
     },
     handler: async (request) => {
       const query = request.query;
-      return stats.byPeriod(query.groupBy, {
-        actorIds: await actors.resolveOptionalRefs(query.actor, "query.actor"),
-        attackerIds: await actors.resolveOptionalRefs(query.attacker, "query.attacker"),
-        placeIds: await actors.resolveOptionalRefs(query.place, "query.place"),
-        kinds: query.kind,
-        weapon: query.weapon,
-        minLaunched: query.minLaunched,
-        bbox: query.bbox,
-        q: query.q,
-        from: query.from,
-        to: query.to,
-        updatedSince: query.updatedSince,
-        sourceIds: query.source,
-      });
+      return stats.byPeriod(query.groupBy, await filtersOf(query, actors));
     },
   });
 };

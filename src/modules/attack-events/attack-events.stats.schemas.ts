@@ -44,3 +44,5 @@ export const AttackEventStatsSchema = z
 
 export type AttackEventStatsBucket = z.infer<typeof AttackEventStatsBucketSchema>;
 export type AttackEventStats = z.infer<typeof AttackEventStatsSchema>;
+
+export type AttackEventStatsQuery = z.infer<typeof AttackEventStatsQuerySchema>;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { replyWithList } from "../../lib/formats.ts";
-import { commonFilters } from "../../lib/pagination.ts";
+import { commonFilters } from "../../db/list-query.ts";
 import { notFound } from "../../lib/problem.ts";
 import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";

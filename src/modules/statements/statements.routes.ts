@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { replyWithList } from "../../lib/formats.ts";
-import { commonFilters } from "../../lib/pagination.ts";
+import { commonFilters } from "../../db/list-query.ts";
 import { notFound } from "../../lib/problem.ts";
 import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { StatementsRepository } from "./statements.repository.ts";
 import type { StatementStatsRepository } from "./statements.stats.repository.ts";
-import { StatementStatsQuerySchema, StatementStatsSchema } from "./statements.stats.schemas.ts";
+import { type StatementStatsQuery, StatementStatsQuerySchema, StatementStatsSchema } from "./statements.stats.schemas.ts";
 import {
   STATEMENT_CSV_COLUMNS,
   StatementListQuerySchema,
@@ -16,6 +16,19 @@ import {
   StatementDetailSchema,
   StatementShapeQuerySchema,
 } from "./statements.schemas.ts";
+
+/** The list's filters from its query (stats take the same), with actor references resolved. */
+async function filtersOf(query: Omit<StatementStatsQuery, "groupBy">, actors: ActorsRepository) {
+  return {
+    actorIds: await actors.resolveOptionalRefs(query.actor, "query.actor"),
+    speakerIds: await actors.resolveOptionalRefs(query.speaker, "query.speaker"),
+    aboutIds: await actors.resolveOptionalRefs(query.about, "query.about"),
+    kinds: query.kind,
+    quoted: query.quoted,
+    respondsToIds: query.respondsTo,
+    ...commonFilters(query),
+  };
+}
 
 /** What `include=` can embed. */
 const STATEMENT_RELATIONS: Record<string, Relation<Statement>> = {
@@ -42,15 +55,7 @@ export const statementsRoutes: FastifyPluginAsyncZod<{ statements: StatementsRep
     },
     handler: async (request, reply) => {
       const query = request.query;
-      const filters = {
-        actorIds: await actors.resolveOptionalRefs(query.actor, "query.actor"),
-        speakerIds: await actors.resolveOptionalRefs(query.speaker, "query.speaker"),
-        aboutIds: await actors.resolveOptionalRefs(query.about, "query.about"),
-        kinds: query.kind,
-        quoted: query.quoted,
-        respondsToIds: query.respondsTo,
-        ...commonFilters(query),
-      };
+      const filters = await filtersOf(query, actors);
       return replyWithList(request, reply, {
         name: "statements",
         formats: ["json", "csv", "ndjson"],
@@ -92,19 +97,7 @@ export const statementsRoutes: FastifyPluginAsyncZod<{ statements: StatementsRep
     },
     handler: async (request) => {
       const query = request.query;
-      const data = await stats.byGroup(query.groupBy, {
-        actorIds: await actors.resolveOptionalRefs(query.actor, "query.actor"),
-        speakerIds: await actors.resolveOptionalRefs(query.speaker, "query.speaker"),
-        aboutIds: await actors.resolveOptionalRefs(query.about, "query.about"),
-        kinds: query.kind,
-        quoted: query.quoted,
-        respondsToIds: query.respondsTo,
-        q: query.q,
-        from: query.from,
-        to: query.to,
-        updatedSince: query.updatedSince,
-        sourceIds: query.source,
-      });
+      const data = await stats.byGroup(query.groupBy, await filtersOf(query, actors));
       return { groupBy: query.groupBy, data };
     },
   });

@@ -28,3 +28,5 @@ export const StatementStatsSchema = z
 
 export type StatementStatsGroup = z.infer<typeof StatementStatsGroupSchema>;
 export type StatementStats = z.infer<typeof StatementStatsSchema>;
+
+export type StatementStatsQuery = z.infer<typeof StatementStatsQuerySchema>;
