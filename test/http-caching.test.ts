@@ -197,6 +197,18 @@ describe("compression", () => {
     expect(ProblemSchema.parse(response.body).errors?.map((error) => error.field)).toEqual(["query.speaker"]);
   });
 
+  it.each([
+    ["/v1/statements?format=ndjson", "application/x-ndjson"],
+    ["/v1/statements?format=csv", "text/csv"],
+    ["/v1/attack-events?format=geojson", "application/geo+json"],
+  ])("compresses streamed exports: %s", async (path, mediaType) => {
+    const plain = await testApp.app.inject({ method: "GET", url: path });
+    const response = await testApp.app.inject({ method: "GET", url: path, headers: { "accept-encoding": "gzip" } });
+    expect(response.headers["content-type"]).toMatch(new RegExp(`^${mediaType.replace("+", "\\+")}`));
+    expect(response.headers["content-encoding"]).toBe("gzip");
+    expect(gunzipSync(response.rawPayload).toString("utf8")).toBe(plain.payload);
+  });
+
   it("compresses the OpenAPI document", async () => {
     const plain = await plainGet("/openapi.json").expect(200);
     const compressed = await testApp.http().get("/openapi.json").set("Accept-Encoding", "br").expect(200);

@@ -44,6 +44,8 @@ export const httpCachePlugin = fp(async (app: FastifyInstance) => {
     threshold: 1024,
     // The API is read-only and takes no request bodies: nothing to decompress.
     globalDecompression: false,
+    // mime-db does not list NDJSON as compressible, and full exports are where compression pays most.
+    customTypes: /^application\/x-ndjson\b/,
   });
 });
 
