@@ -49,7 +49,7 @@ export function createSearchRepository(sql: SqlClient) {
                     ${[...new Set(types)].map((type) => HIT_QUERIES[type]).join("\nUNION ALL\n")}`;
       const offset = options.cursor ? decodeOffset(options.cursor) : 0;
       const rows = await sql.query<SearchHit>(
-        `SELECT type, id, title, snippet, score::float8 AS score, link FROM (${hits}) hit
+        `SELECT type, id, title, snippet, round(score::numeric, 6)::float8 AS score, link FROM (${hits}) hit
           ORDER BY score DESC, type, id LIMIT $2 OFFSET $3`,
         [options.q, options.limit + 1, offset],
       );
