@@ -92,7 +92,7 @@ export async function buildApp({ config, sql }: AppDependencies): Promise<Fastif
         stats: createAttackEventStatsRepository(sql),
         loaders,
       });
-      await v1.register(sourcesRoutes, { sources });
+      await v1.register(sourcesRoutes, { sources, loaders });
       await v1.register(searchRoutes, { search: createSearchRepository(sql) });
     },
     { prefix: "/v1" },

@@ -38,6 +38,21 @@ describe("fields= (sparse fieldsets)", () => {
     expect(csv.text.replace(/^\uFEFF/, "").split("\n")[0]).toBe("id,reason");
   });
 
+  it("narrows sources too: the text only where it is asked for", async () => {
+    const list = await testApp.http().get("/v1/sources?fields=title,publishedOn").expect(200);
+    expect(list.body.data).toEqual([
+      {
+        id: "bbc-2022-12-10-iran-russia-main-military-backer",
+        title: "Ukraine-Russia war: US says Iran is now Russia’s ‘main military backer’",
+        publishedOn: "2022-12-10",
+      },
+    ]);
+    const detail = await testApp.http().get("/v1/sources/bbc-2022-12-10-iran-russia-main-military-backer?fields=publisher").expect(200);
+    expect(detail.body).toEqual({ id: "bbc-2022-12-10-iran-russia-main-military-backer", publisher: "BBC News" });
+    await testApp.http().get("/v1/sources?fields=text").expect(400);
+    await testApp.http().get("/v1/sources?include=actors").expect(400);
+  });
+
   it("rejects a field that is not in the allow-list", async () => {
     const response = await testApp.http().get("/v1/statements?fields=text,secret").expect(400);
     expect(response.body.errors.map((error: { field: string }) => error.field)).toEqual(["query.fields"]);

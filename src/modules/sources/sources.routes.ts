@@ -2,11 +2,18 @@ import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { replyWithList } from "../../lib/formats.ts";
 import { commonFilters } from "../../db/list-query.ts";
 import { notFound } from "../../lib/problem.ts";
+import { type Loaders, shapeItem } from "../../lib/shape.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { SourcesRepository } from "./sources.repository.ts";
-import { SOURCE_CSV_COLUMNS, SourceListQuerySchema, SourceListSchema, SourceSchema } from "./sources.schemas.ts";
+import {
+  SOURCE_CSV_COLUMNS,
+  SourceDetailSchema,
+  SourceListQuerySchema,
+  SourceListSchema,
+  SourceShapeQuerySchema,
+} from "./sources.schemas.ts";
 
-export const sourcesRoutes: FastifyPluginAsyncZod<{ sources: SourcesRepository }> = async (app, { sources }) => {
+export const sourcesRoutes: FastifyPluginAsyncZod<{ sources: SourcesRepository; loaders: Loaders }> = async (app, { sources, loaders }) => {
   app.get("/sources", {
     schema: {
       operationId: "listSources",
@@ -29,6 +36,8 @@ export const sourcesRoutes: FastifyPluginAsyncZod<{ sources: SourcesRepository }
         query,
         csvColumns: SOURCE_CSV_COLUMNS,
         list: (paging) => sources.list({ ...filters, ...paging }),
+        // Sources link to nothing that include= could embed; fields= narrows them.
+        shape: { fields: query.fields, relations: {}, loaders },
       });
     },
   });
@@ -39,12 +48,13 @@ export const sourcesRoutes: FastifyPluginAsyncZod<{ sources: SourcesRepository }
       tags: ["sources"],
       summary: "Get a source with its full text",
       params: IdParamsSchema,
-      response: { 200: SourceSchema },
+      querystring: SourceShapeQuerySchema,
+      response: { 200: SourceDetailSchema },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const source = await sources.findById(request.params.id);
       if (!source) throw notFound(`No source has the id "${request.params.id}".`);
-      return source;
+      return shapeItem(reply, source, { fields: request.query.fields, relations: {}, loaders });
     },
   });
 };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fieldNames, fieldsQuery } from "../../lib/shape.ts";
 import { commonListQuery, dateRangeQuery, listResponse, repeatable } from "../common/common.schemas.ts";
 
 const sourceFields = {
@@ -35,11 +36,21 @@ export const SourceSchema = z
   })
   .meta({ id: "Source", description: "A report that facts come from, with its full text" });
 
-export const SourceListSchema = listResponse(SourceSummarySchema, "SourceList");
+const sparse = <Schema extends z.ZodObject>(schema: Schema, id: string) =>
+  schema.partial().required({ id: true } as never).meta({ id, description: "Only the fields asked for by `fields=`, and the id" });
+
+// Full shape first, then the sparse one of `fields=` (see resourceResponses in common.schemas.ts).
+export const SourceListSchema = z.union([
+  listResponse(SourceSummarySchema, "SourceList"),
+  listResponse(sparse(SourceSummarySchema, "SourceSummarySparse"), "SourceSparseList"),
+]);
+export const SourceDetailSchema = z.union([SourceSchema, sparse(SourceSchema, "SourceSparse")]);
+export const SourceShapeQuerySchema = z.strictObject({ fields: fieldsQuery(fieldNames(SourceSchema)) });
 
 const { source: _source, ...sourceListQuery } = commonListQuery;
 
 export const SourceListQuerySchema = z.strictObject({
+  fields: fieldsQuery(fieldNames(SourceSummarySchema)),
   ...sourceListQuery,
   ...dateRangeQuery,
   language: repeatable(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a language tag such as en"))
