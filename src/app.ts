@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import cors from "@fastify/cors";
 import { validatorCompiler, type ZodTypeProvider } from "@fastify/type-provider-zod";
-import Fastify, { type FastifyInstance, type RawServerDefault } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import type { Config } from "./config.ts";
 import type { SqlClient } from "./db/database.ts";
 import { Problem } from "./lib/problem.ts";

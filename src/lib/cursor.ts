@@ -32,7 +32,12 @@ export function decodeCursor(value: string, keyKind: CursorKeyKind): Cursor {
   } catch {
     // fall through to the problem below
   }
-  throw badRequest("The cursor is not one this API issued.", [
+  throw invalidCursor();
+}
+
+/** The 400 for a cursor that a list did not issue: forged, truncated, or pasted from another list. */
+export function invalidCursor(detail = "The cursor is not one this API issued.") {
+  return badRequest(detail, [
     { field: "query.cursor", message: "Invalid cursor: pass the nextCursor of a previous page unchanged" },
   ]);
 }

@@ -48,14 +48,19 @@ const EXPORT_BATCH_SIZE = 500;
 
 export type PageFetcher<Item> = (cursor: string | undefined, limit: number) => Promise<Page<Item>>;
 
-/** Every item from `cursor` on, one batch in memory at a time. */
-export async function* everyItem<Item>(fetchPage: PageFetcher<Item>, cursor?: string): AsyncGenerator<Item> {
+/** Every batch of items from `cursor` on, one in memory at a time. */
+async function* everyBatch<Item>(fetchPage: PageFetcher<Item>, cursor?: string): AsyncGenerator<Item[]> {
   let next: string | undefined = cursor;
   do {
     const page = await fetchPage(next, EXPORT_BATCH_SIZE);
-    yield* page.items;
+    yield page.items;
     next = page.nextCursor ?? undefined;
   } while (next);
+}
+
+/** Every item from `cursor` on, one batch in memory at a time. */
+export async function* everyItem<Item>(fetchPage: PageFetcher<Item>, cursor?: string): AsyncGenerator<Item> {
+  for await (const batch of everyBatch(fetchPage, cursor)) yield* batch;
 }
 
 /** A CSV column: its header and where its value is in the item (`said.date`, `about[].name`). */
@@ -109,7 +114,7 @@ export function sendExport<Item>(request: FastifyRequest, reply: FastifyReply, o
   const csvColumns = fields
     ? options.csvColumns.filter((column) => ["id", ...fields].includes(column.split(/[.[]/)[0]!))
     : options.csvColumns;
-  reply.header("content-disposition", `inline; filename="${options.name}.${options.format === "geojson" ? "geojson" : options.format}"`);
+  reply.header("content-disposition", `inline; filename="${options.name}.${options.format}"`);
   const failed = (error: unknown) => request.log.error({ err: error }, "export failed mid-stream");
   switch (options.format) {
     case "csv": {
@@ -156,15 +161,12 @@ async function* featureCollection<Item>(
 ): AsyncGenerator<string> {
   yield '{"type":"FeatureCollection","features":[';
   let first = true;
-  let next = cursor;
-  do {
-    const page = await fetchPage(next, EXPORT_BATCH_SIZE);
-    for (const feature of await toFeatures(page.items)) {
+  for await (const batch of everyBatch(fetchPage, cursor)) {
+    for (const feature of await toFeatures(batch)) {
       yield `${first ? "" : ","}${JSON.stringify(feature)}`;
       first = false;
     }
-    next = page.nextCursor ?? undefined;
-  } while (next);
+  }
   yield "]}";
 }
 

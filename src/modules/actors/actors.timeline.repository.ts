@@ -1,8 +1,7 @@
 import type { SqlClient } from "../../db/database.ts";
 import { actorStubJson, apiEnum, factTimeJson, isoDate } from "../../db/sql-fragments.ts";
-import { decodeCursor } from "../../lib/cursor.ts";
+import { decodeCursor, invalidCursor } from "../../lib/cursor.ts";
 import { orderForCursor, type Page, toPage, whereAfterCursor } from "../../lib/pagination.ts";
-import { badRequest } from "../../lib/problem.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import { type ActorStub, type TimelineEntry, timelineEntryTypeValues } from "./actors.timeline.schemas.ts";
 
@@ -59,9 +58,7 @@ const ENTRY_KEY = new RegExp(`^(${timelineEntryTypeValues.join("|")}):.`, "s");
 /** A timeline cursor is a date cursor whose id is an entry key; a list's cursor pasted here is not. */
 function checkCursor(value: string): void {
   if (ENTRY_KEY.test(decodeCursor(value, "date").id)) return;
-  throw badRequest("The cursor is not one this API issued.", [
-    { field: "query.cursor", message: "Invalid cursor: pass the nextCursor of a previous page unchanged" },
-  ]);
+  throw invalidCursor();
 }
 
 export function createActorTimelineRepository(sql: SqlClient) {

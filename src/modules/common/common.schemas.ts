@@ -80,10 +80,7 @@ export function listResponse<Item extends z.ZodType>(item: Item, id: string, inc
  * send sparse responses with a plain JSON serializer (see plugins/serializer.ts).
  */
 export function resourceResponses<Item extends z.ZodObject>(item: Item, name: string, included: z.ZodType) {
-  const sparse = item.partial().required({ id: true } as never).meta({
-    id: `${name}Sparse`,
-    description: `A ${name} with only the fields asked for by \`fields=\`, and its id`,
-  });
+  const sparse = sparseOf(item, `${name}Sparse`, `A ${name} with only the fields asked for by \`fields=\`, and its id`);
   const withIncluded = { included: included.optional().describe("Records embedded by `include=`, grouped by type") };
   return {
     detail: z.union([
@@ -92,6 +89,11 @@ export function resourceResponses<Item extends z.ZodObject>(item: Item, name: st
     ]),
     list: z.union([listResponse(item, `${name}List`, included), listResponse(sparse, `${name}SparseList`, included)]),
   };
+}
+
+/** What `fields=` leaves of an item: any of its fields, and always its id. */
+export function sparseOf<Item extends z.ZodObject>(item: Item, id: string, description: string) {
+  return item.partial().required({ id: true } as never).meta({ id, description });
 }
 
 // Query parameters. Repeated parameters mean OR; a single value arrives as a string.

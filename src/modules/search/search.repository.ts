@@ -1,7 +1,6 @@
 import type { SqlClient } from "../../db/database.ts";
-import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
+import { decodeCursor, encodeCursor, invalidCursor } from "../../lib/cursor.ts";
 import type { Page } from "../../lib/pagination.ts";
-import { badRequest } from "../../lib/problem.ts";
 import type { SearchHit } from "./search.schemas.ts";
 
 // Snippets are HTML: escape the source text first, so that only our <mark> tags are markup.
@@ -72,9 +71,7 @@ function decodeOffset(cursor: string): number {
   const { key, id } = decodeCursor(cursor, "text");
   const offset = Number(key);
   if (id !== "search" || !Number.isSafeInteger(offset) || offset < 0 || offset > 100_000) {
-    throw badRequest("The cursor is not one this search issued.", [
-      { field: "query.cursor", message: "Invalid cursor: pass the nextCursor of a previous page unchanged" },
-    ]);
+    throw invalidCursor("The cursor is not one this search issued.");
   }
   return offset;
 }

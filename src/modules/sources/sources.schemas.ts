@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { fieldNames, fieldsQuery } from "../../lib/shape.ts";
-import { commonListQuery, dateRangeQuery, listResponse, repeatable } from "../common/common.schemas.ts";
+import { commonListQuery, dateRangeQuery, listResponse, repeatable, sparseOf } from "../common/common.schemas.ts";
 
 const sourceFields = {
   id: z.string(),
@@ -36,8 +36,8 @@ export const SourceSchema = z
   })
   .meta({ id: "Source", description: "A report that facts come from, with its full text" });
 
-const sparse = <Schema extends z.ZodObject>(schema: Schema, id: string) =>
-  schema.partial().required({ id: true } as never).meta({ id, description: "Only the fields asked for by `fields=`, and the id" });
+const sparse = (schema: z.ZodObject, id: string) =>
+  sparseOf(schema, id, "Only the fields asked for by `fields=`, and the id");
 
 // Full shape first, then the sparse one of `fields=` (see resourceResponses in common.schemas.ts).
 export const SourceListSchema = z.union([
