@@ -25,7 +25,7 @@ import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
+import { bindMigrationAwareSqlAdapterFactory, ColumnTypeEnum } from "@prisma/driver-adapter-utils";
 import * as wasmBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
 
 const require = createRequire(import.meta.url);
@@ -136,11 +136,26 @@ function patchPgAdapterPrototypes(adapter) {
   // The engine reads catalog columns of type "char" (oid 18), which adapter-pg rejects before any
   // type parser runs. The raw value is already a string, so report it as text (oid 25).
   // Patched on the shared base class, so transactions get it too.
+  // The engine then reads some of them back as a character (pg_constraint.contype, for CHECK
+  // constraints): report those columns as Character, remembered per result by its rows array.
   const queryable = findPrototypeOwning(adapter, "performIO");
   const performIO = queryable.performIO;
+  const charColumnsOf = new WeakMap();
   queryable.performIO = async function performIOWithChar(query) {
     const result = await performIO.call(this, query);
-    for (const field of result.fields) if (field.dataTypeID === 18) field.dataTypeID = 25;
+    const charColumns = [];
+    result.fields.forEach((field, index) => {
+      if (field.dataTypeID !== 18) return;
+      field.dataTypeID = 25;
+      charColumns.push(index);
+    });
+    if (charColumns.length > 0 && result.rows) charColumnsOf.set(result.rows, charColumns);
+    return result;
+  };
+  const queryRaw = queryable.queryRaw;
+  queryable.queryRaw = async function queryRawWithChar(query) {
+    const result = await queryRaw.call(this, query);
+    for (const index of charColumnsOf.get(result.rows) ?? []) result.columnTypes[index] = ColumnTypeEnum.Character;
     return result;
   };
 

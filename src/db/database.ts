@@ -22,10 +22,14 @@ export interface Database {
   sql: SqlClient;
   prisma: PrismaClient;
   withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
+  transaction: Transact;
   /** Embedded only: the whole cluster as a tarball, to open copies of it later. */
   dumpEmbedded?: () => Promise<Blob>;
   close(): Promise<void>;
 }
+
+export type Transact = <T>(work: (tx: SqlClient) => Promise<T>) => Promise<T>;
 
 export interface DatabaseOptions {
   poolSize: number;
@@ -55,6 +59,20 @@ async function openServer(url: string, options: DatabaseOptions): Promise<Databa
             await client.query(script);
           },
         });
+      } finally {
+        client.release();
+      }
+    },
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await work({ query: async (text, params) => (await client.query(text, params as unknown[])).rows });
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
       } finally {
         client.release();
       }
@@ -92,6 +110,9 @@ async function openEmbedded(url: string, snapshot?: Blob): Promise<Database> {
     prisma,
     // PGlite has a single connection: every caller already shares it.
     withSession: (work) => work(session),
+    // Exclusive: PGlite queues every other query until the transaction ends.
+    transaction: (work) =>
+      pglite.transaction((tx) => work({ query: async (text, params) => (await tx.query(text, params as unknown[])).rows as never })),
     async close() {
       await prisma.$disconnect();
       await pglite.close();
