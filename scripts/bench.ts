@@ -191,7 +191,7 @@ async function measureThroughput(): Promise<{ results: UrlResult[]; rssMb: numbe
   const config = loadConfig({ DATABASE_URL, LOG_LEVEL: "silent" });
   const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   try {
-    await prepareDatabase(database, { migrate: true, seedIfEmpty: true });
+    await prepareDatabase(database, { migrate: true, seed: true });
     const app = await buildApp({ config, sql: database.sql });
     try {
       const origin = await app.listen({ host: "127.0.0.1", port: 0 });

@@ -19,7 +19,7 @@ const URLS = [
 const config = loadConfig();
 if (!config.databaseUrl.startsWith("postgres")) throw new Error("Set DATABASE_URL to a PostgreSQL server database.");
 const database = await openDatabase(config.databaseUrl, { poolSize: 2 });
-await prepareDatabase(database, { migrate: true, seedIfEmpty: true });
+await prepareDatabase(database, { migrate: true, seed: true });
 
 const syntheticIndex = process.argv.indexOf("--synthetic");
 if (syntheticIndex !== -1) await addSyntheticFacts(database.sql, Number(process.argv[syntheticIndex + 1] ?? 100_000));

@@ -6,7 +6,7 @@ import { openDatabase } from "./db/database.ts";
 const startedAt = performance.now();
 const config = loadConfig();
 const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
-const prepared = await prepareDatabase(database, { migrate: config.autoMigrate, seedIfEmpty: config.autoSeed });
+const prepared = await prepareDatabase(database, { migrate: config.autoMigrate, seed: config.autoSeed });
 const app = await buildApp({ config, sql: database.sql });
 
 app.log.info(

@@ -46,7 +46,7 @@ describe("migrations", () => {
     ).rejects.toThrow(/99999999999999_broken failed/);
     const [table] = await testApp.database.sql.query<{ exists: boolean }>("SELECT to_regclass('half_done') IS NOT NULL AS exists");
     expect(table!.exists).toBe(false);
-    await expect(prepareDatabase(testApp.database, { migrate: true, seedIfEmpty: false })).rejects.toThrow(/failed earlier/);
+    await expect(prepareDatabase(testApp.database, { migrate: true, seed: false })).rejects.toThrow(/failed earlier/);
     await testApp.database.sql.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = $1`, [broken.name]);
   });
 });

@@ -1,12 +1,12 @@
-import { seedBundles } from "../../prisma/seed/index.ts";
+import { curatedSources } from "../../prisma/seed/index.ts";
 import type { Database } from "./database.ts";
 import { applyPendingMigrations, withMigrationLock } from "./migrate.ts";
-import { seedDatabase, type SeedCounts } from "./seed.ts";
+import { loadCuratedSources, type SeedCounts } from "./seed.ts";
 
 export interface PrepareOptions {
   migrate: boolean;
-  /** Load the curated sources when the database has none yet. */
-  seedIfEmpty: boolean;
+  /** Load the curated sources whose bundle is not applied yet (a new database, or a changed seed). */
+  seed: boolean;
 }
 
 export interface PrepareResult {
@@ -19,15 +19,11 @@ export interface PrepareResult {
  * instances starting together migrate and seed once.
  */
 export async function prepareDatabase(database: Database, options: PrepareOptions): Promise<PrepareResult> {
-  return database.withSession((session) =>
-    withMigrationLock(session, async () => {
-      const appliedMigrations = options.migrate ? await applyPendingMigrations(session) : [];
-      let seeded: SeedCounts | null = null;
-      if (options.seedIfEmpty) {
-        const [row] = await session.query<{ empty: boolean }>("SELECT NOT EXISTS (SELECT 1 FROM sources) AS empty");
-        if (row?.empty) seeded = await seedDatabase(database.prisma, seedBundles);
-      }
-      return { appliedMigrations, seeded };
-    }),
+  const appliedMigrations = await database.withSession((session) =>
+    withMigrationLock(session, async () => (options.migrate ? await applyPendingMigrations(session) : [])),
   );
+  // Seeding runs in its own transactions (PGlite's single connection cannot hold the lock session
+  // and a transaction at once); concurrent starts are safe: a bundle load locks its source row.
+  const seeded = options.seed ? await loadCuratedSources(database, curatedSources) : null;
+  return { appliedMigrations, seeded };
 }

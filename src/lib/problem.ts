@@ -34,11 +34,15 @@ export const serviceUnavailable = (detail: string, retryAfterSeconds = 5) =>
 /** Every problem type this API sends, with what it means for a client. */
 export const PROBLEM_TYPES: Record<string, { status: number; title: string; description: string }> = {
   "invalid-request": { status: 400, title: "Bad Request", description: "A parameter is invalid or unknown; `errors` names each one and says why. Fix the request; retrying it unchanged will fail again." },
+  unauthorized: { status: 401, title: "Unauthorized", description: "No API key, or one that is malformed, unknown or revoked. Send `Authorization: Bearer <key>` with a live key; a key is never needed for reads, but a bad one is refused everywhere." },
+  forbidden: { status: 403, title: "Forbidden", description: "The API key is valid but lacks the scope this operation needs; `detail` names it. Ask for a key with that scope." },
   "not-found": { status: 404, title: "Not Found", description: "No resource has this id, or no route has this path." },
   "method-not-allowed": { status: 405, title: "Method Not Allowed", description: "The path exists but not for this method; the `Allow` header lists the ones it has." },
   "not-acceptable": { status: 406, title: "Not Acceptable", description: "No representation matches the `Accept` header." },
+  conflict: { status: 409, title: "Conflict", description: "The request conflicts with another one: e.g. an earlier request with the same `Idempotency-Key` is still being handled. Retry shortly." },
   "payload-too-large": { status: 413, title: "Payload Too Large", description: "The request body is larger than allowed." },
   "unsupported-media-type": { status: 415, title: "Unsupported Media Type", description: "The request body's media type is not accepted." },
+  "unprocessable-content": { status: 422, title: "Unprocessable Content", description: "The request is well-formed but inconsistent: e.g. its `Idempotency-Key` was used for a different request. Use a new key for a new request." },
   "rate-limited": { status: 429, title: "Too Many Requests", description: "Too many requests; retry after `Retry-After` seconds." },
   "internal-error": { status: 500, title: "Internal Server Error", description: "A bug. It is logged with the request's `X-Request-Id`; quote it when reporting." },
   unavailable: { status: 503, title: "Service Unavailable", description: "The database does not answer; retry after `Retry-After` seconds." },

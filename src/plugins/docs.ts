@@ -6,14 +6,22 @@ import fp from "fastify-plugin";
 import { z } from "zod";
 import { type Format, MEDIA_TYPES } from "../lib/formats.ts";
 import { GeoJsonFeatureCollectionSchema } from "../modules/common/common.schemas.ts";
+import { BEARER_SCHEME_NAME, BEARER_SECURITY_SCHEME, requiredScope, securityFor } from "./auth.ts";
+import { IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PARAMETER, isIdempotent } from "./idempotency.ts";
 
 export const API_VERSION = "1.0.0";
 
 const RESPONSE_DESCRIPTIONS: Record<string, string> = {
   200: "Success",
+  201: "Created",
+  204: "Done; no content",
   400: "Invalid input: `errors` names each invalid field",
+  401: "No API key, or a malformed, unknown or revoked one (see `WWW-Authenticate`)",
+  403: "The API key lacks the scope this operation needs",
   404: "No such resource",
   406: "None of the media types in `Accept` is available",
+  409: "A request with the same `Idempotency-Key` is still being handled; retry shortly",
+  422: "The `Idempotency-Key` was used for a different request",
   500: "Unexpected error (a bug; it is logged)",
   503: "The database is unavailable; retry after `Retry-After` seconds",
 };
@@ -32,7 +40,13 @@ const transform: SwaggerTransform = (route) => {
   const transformed = jsonSchemaTransform(route as Parameters<typeof jsonSchemaTransform>[0]);
   const exports = ((route.schema as { exports?: Exclude<Format, "json">[] } | undefined)?.exports ?? []);
   const responses = (transformed.schema as { response?: Record<string, unknown> }).response;
+  const scope = requiredScope(route.route.config);
+  if (scope && responses) secure(transformed.schema as OperationSchema, responses, scope, isIdempotent(route.route.method, route.route.config));
   for (const [status, schema] of Object.entries(responses ?? {})) {
+    if (status === "204") {
+      responses![status] = { description: RESPONSE_DESCRIPTIONS[status] };
+      continue;
+    }
     const mediaType = Number(status) >= 400 ? "application/problem+json" : "application/json";
     const exported = status === "200" ? exports.map((format) => [MEDIA_TYPES[format], EXPORT_CONTENT[format]]) : [];
     responses![status] = {
@@ -43,6 +57,31 @@ const transform: SwaggerTransform = (route) => {
   delete (transformed.schema as { exports?: unknown }).exports;
   return transformed;
 };
+
+interface OperationSchema {
+  description?: string;
+  security?: unknown;
+  headers?: { type: "object"; properties: Record<string, unknown>; required?: string[] };
+}
+
+/**
+ * A route that needs an API key: its security requirement (the docs page's Authorize button sends the
+ * key), the 401 and 403 it can answer, and, on idempotent POSTs, the `Idempotency-Key` header.
+ * Problem responses share one schema; the 500 that every route has (plugins/errors.ts) is it.
+ */
+function secure(schema: OperationSchema, responses: Record<string, unknown>, scope: string, idempotent: boolean) {
+  const problem = responses["500"];
+  schema.security = securityFor(scope as Parameters<typeof securityFor>[0]);
+  const needs = `Needs an API key with the \`${scope}\` scope.`;
+  schema.description = schema.description ? `${schema.description}\n\n${needs}` : needs;
+  Object.assign(responses, { 401: problem, 403: problem });
+  if (idempotent) {
+    Object.assign(responses, { 409: problem, 422: problem });
+    const headers = schema.headers ?? { type: "object", properties: {} };
+    headers.properties[IDEMPOTENCY_HEADER] = IDEMPOTENCY_KEY_PARAMETER;
+    schema.headers = headers;
+  }
+}
 
 /** The zod provider adds an input and an output component for every schema; keep the ones used. */
 const transformObject: SwaggerTransformObject = (documentObject) => {
@@ -98,7 +137,9 @@ export const docsPlugin = fp(async (app: FastifyInstance) => {
         { name: "sources", description: "The reports facts come from" },
         { name: "search", description: "Full-text search across every resource" },
         { name: "health", description: "Liveness and readiness" },
+        { name: "api-keys", description: "Keys for the write API (needs the `admin` scope)" },
       ],
+      components: { securitySchemes: { [BEARER_SCHEME_NAME]: BEARER_SECURITY_SCHEME } },
     },
     transform,
     transformObject,

@@ -22,7 +22,7 @@ export default async function setup(project: TestProject) {
     return;
   }
   const database = await openDatabase("pglite://memory", { poolSize: 1 });
-  await prepareDatabase(database, { migrate: true, seedIfEmpty: true });
+  await prepareDatabase(database, { migrate: true, seed: true });
   const snapshot = await database.dumpEmbedded!();
   await database.close();
   const directory = mkdtempSync(path.join(tmpdir(), "warfacts-test-"));

@@ -1,0 +1,97 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import { Problem } from "../lib/problem.ts";
+import type { ApiKeysRepository, AuthenticatedKey } from "../modules/api-keys/api-keys.repository.ts";
+import type { Scope } from "../modules/api-keys/api-keys.schemas.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The caller's live API key, or null for an anonymous request (plugins/auth.ts). */
+    apiKey: AuthenticatedKey | null;
+  }
+  interface FastifyContextConfig {
+    /** The scope an API key needs to call this route; a route without one is public. */
+    scope?: Scope;
+  }
+}
+
+export interface AuthOptions {
+  apiKeys: Pick<ApiKeysRepository, "authenticate">;
+}
+
+const REALM = 'Bearer realm="warfacts"';
+const BEARER = /^Bearer +(\S+) *$/i;
+
+/** The name of the security scheme in the OpenAPI document. */
+export const BEARER_SCHEME_NAME = "bearerAuth";
+
+export const BEARER_SECURITY_SCHEME = {
+  type: "http",
+  scheme: "bearer",
+  bearerFormat: "wf_<id>_<secret>",
+  description:
+    "An API key, sent as `Authorization: Bearer wf_<id>_<secret>`. Reads need none; writes need a key with the scope " +
+    "that the operation names. Keys are created with `npm run keys -- create` or `POST /v1/api-keys`.",
+} as const;
+
+/**
+ * The OpenAPI security requirement of a route that needs `scope`. OpenAPI 3.1 lets a non-OAuth
+ * requirement list role names, so the scope is machine-readable where clients look for it.
+ */
+export function securityFor(scope: Scope): Array<Record<string, string[]>> {
+  return [{ [BEARER_SCHEME_NAME]: [scope] }];
+}
+
+/** The scope a route declares in `config.scope`, if any. */
+export function requiredScope(config: unknown): Scope | undefined {
+  return (config as { scope?: Scope } | undefined)?.scope;
+}
+
+/**
+ * Bearer API keys. Every request with an Authorization header has it checked, and gets `request.apiKey`;
+ * routes with `config: { scope }` refuse requests without a live key (401) or without the scope (403).
+ */
+export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, { apiKeys }) => {
+  app.decorateRequest("apiKey", null);
+
+  app.addHook("onRequest", async (request) => {
+    const header = request.headers.authorization;
+    // A bad key is refused even on a public route, as GitHub does: a client that sends credentials
+    // means to use them, and should learn that they are wrong rather than silently read as anonymous.
+    request.apiKey = header === undefined ? null : await authenticate(apiKeys, header);
+
+    const scope = requiredScope(request.routeOptions.config);
+    if (!scope) return;
+    if (!request.apiKey) {
+      throw new Problem(401, "Unauthorized", `${describe(request)} needs an API key with the "${scope}" scope: send \`Authorization: Bearer <key>\`.`, [], {
+        "www-authenticate": REALM,
+      });
+    }
+    if (!request.apiKey.scopes.includes(scope)) {
+      throw new Problem(403, "Forbidden", `${describe(request)} needs an API key with the "${scope}" scope; this key has ${scopeList(request.apiKey.scopes)}.`, [], {
+        "www-authenticate": `${REALM}, error="insufficient_scope", scope="${scope}"`,
+      });
+    }
+  });
+});
+
+// Messages never repeat the key, nor any part of it: problems may end up in logs and bug reports.
+async function authenticate(apiKeys: AuthOptions["apiKeys"], header: string): Promise<AuthenticatedKey> {
+  const token = BEARER.exec(header)?.[1];
+  if (!token) throw invalidCredentials("The Authorization header must be `Bearer <key>`.");
+  const apiKey = await apiKeys.authenticate(token);
+  if (!apiKey) throw invalidCredentials("The API key is malformed, unknown or revoked.");
+  return apiKey;
+}
+
+function invalidCredentials(detail: string): Problem {
+  return new Problem(401, "Unauthorized", detail, [], { "www-authenticate": `${REALM}, error="invalid_token"` });
+}
+
+function describe(request: FastifyRequest): string {
+  return `${request.method} ${request.routeOptions.url ?? request.url.split("?")[0]}`;
+}
+
+function scopeList(scopes: readonly Scope[]): string {
+  return scopes.length === 0 ? "no scopes" : `only ${scopes.map((scope) => `"${scope}"`).join(", ")}`;
+}
