@@ -231,7 +231,9 @@ async function writeFacts(tx: SqlClient, facts: FactRow[], options: ApplyOptions
   const ordered = [...facts].sort((a, b) => rank(a.kind) - rank(b.kind));
   for (const fact of ordered) {
     const table = FACT_TABLE[fact.kind];
-    const columns = { ...fact.columns, ...(fact.kind === "actor" ? { name_key: actorKey(String(fact.columns.name)) } : {}) };
+    const columns: Record<string, string | number | null> = {
+      ...fact.columns, ...(fact.kind === "actor" ? { name_key: actorKey(String(fact.columns.name)) } : {}),
+    };
     if (fact.kind === "actor") {
       columns.country_id = null;
       columns.parent_id = null;

@@ -10,6 +10,8 @@ export interface CommonFilters {
   to?: string;
   updatedSince?: string;
   sourceIds?: string[];
+  minSources?: number;
+  disputed?: boolean;
 }
 
 /** The query parameters behind CommonFilters, as every fact list's schema parses them. */
@@ -19,11 +21,16 @@ interface CommonQuery {
   to?: string;
   updatedSince?: string;
   source?: string[];
+  minSources?: number;
+  disputed?: boolean;
 }
 
 /** CommonFilters from a parsed query; paging is added by whoever pages (lists, exports). */
 export function commonFilters(query: CommonQuery): CommonFilters {
-  return { q: query.q, from: query.from, to: query.to, updatedSince: query.updatedSince, sourceIds: query.source };
+  return {
+    q: query.q, from: query.from, to: query.to, updatedSince: query.updatedSince, sourceIds: query.source,
+    minSources: query.minSources, disputed: query.disputed,
+  };
 }
 
 export interface FactTable {
@@ -32,8 +39,8 @@ export interface FactTable {
   alias: string;
   /** The date the list is ordered by; absent for lists ordered by name. */
   dateColumn?: string;
-  /** The evidence subject type of the table's rows, for the `source` filter. */
-  subjectType: string;
+  /** The claims column naming the table's rows, for the `source` filter; absent for sources themselves. */
+  claimColumn?: string;
 }
 
 export function whereCommon(filter: SqlFilter, table: FactTable, filters: CommonFilters): void {
@@ -42,10 +49,15 @@ export function whereCommon(filter: SqlFilter, table: FactTable, filters: Common
   if (filters.from && table.dateColumn) filter.where(`${table.dateColumn} >= ${filter.param(filters.from)}::date`);
   if (filters.to && table.dateColumn) filter.where(`${table.dateColumn} <= ${filter.param(filters.to)}::date`);
   if (filters.updatedSince) filter.where(`${alias}.updated_at >= ${filter.param(filters.updatedSince)}::timestamptz`);
+  if (!table.claimColumn) return;
+  // Tombstoned facts (deleted, merged, or backed by no source) leave every list.
+  filter.where(`${alias}.deleted_at IS NULL`);
   if (filters.sourceIds) {
-    filter.where(`EXISTS (SELECT 1 FROM evidence e WHERE e.source_id = ANY(${filter.param(filters.sourceIds)})
-                    AND e.subject_type = '${table.subjectType}' AND e.subject_id = ${alias}.id)`);
+    filter.where(`EXISTS (SELECT 1 FROM claims c WHERE c.source_id = ANY(${filter.param(filters.sourceIds)})
+                    AND c.${table.claimColumn} = ${alias}.id)`);
   }
+  if (filters.minSources !== undefined) filter.where(`${alias}.source_count >= ${filter.param(filters.minSources)}`);
+  if (filters.disputed !== undefined) filter.where(`${alias}.disputed = ${filter.param(filters.disputed)}`);
 }
 
 export interface ListQuery {
@@ -83,4 +95,31 @@ export async function runListQuery<Item>(sql: SqlClient, query: ListQuery): Prom
     filter.params,
   );
   return { ...toPage<Item>(rows, query.limit), ...(total === undefined ? {} : { total }) };
+}
+
+/** A fact by id: live, gone (tombstoned: 410), merged into another (308), or unknown (undefined). */
+export type FactLookup<Item> =
+  | { state: "live"; item: Item; etag: string }
+  | { state: "gone"; reason: string }
+  | { state: "merged"; into: string }
+  | undefined;
+
+export async function findFact<Item>(sql: SqlClient, table: string, id: string): Promise<FactLookup<Item>> {
+  const [row] = await sql.query<{ doc: Item | null; doc_hash: string | null; deleted_reason: string | null; merged_into_id?: string | null }>(
+    `SELECT doc, doc_hash, deleted_reason${table === "actors" ? ", merged_into_id" : ""} FROM ${table} WHERE id = $1`,
+    [id],
+  );
+  if (!row) return undefined;
+  if (row.merged_into_id) return { state: "merged", into: row.merged_into_id };
+  if (row.deleted_reason || !row.doc) return { state: "gone", reason: row.deleted_reason ?? "unbacked" };
+  return { state: "live", item: row.doc, etag: `"${row.doc_hash}"` };
+}
+
+/** Live facts by id, in id order, for `include=`. */
+export async function findLiveByIds<Item>(sql: SqlClient, table: string, ids: string[]): Promise<Item[]> {
+  const rows = await sql.query<{ doc: Item }>(
+    `SELECT doc FROM ${table} WHERE id = ANY($1) AND deleted_at IS NULL AND doc IS NOT NULL ORDER BY id`,
+    [ids],
+  );
+  return rows.map((row) => row.doc);
 }

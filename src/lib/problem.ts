@@ -23,6 +23,19 @@ export class Problem extends Error {
   }
 }
 
+/** Not a problem: the resource lives at `location` now (a merged actor's survivor). Sent as 308. */
+export class MovedPermanently extends Error {
+  constructor(readonly location: string) {
+    super(`Moved permanently to ${location}`);
+    this.name = "MovedPermanently";
+  }
+}
+
+export const unprocessable = (detail: string, errors: FieldError[] = []) =>
+  new Problem(422, "Unprocessable Content", detail, errors);
+
+export const conflict = (detail: string, errors: FieldError[] = []) => new Problem(409, "Conflict", detail, errors);
+
 export const badRequest = (detail: string, errors: FieldError[] = []) =>
   new Problem(400, "Bad Request", detail, errors);
 
@@ -38,11 +51,13 @@ export const PROBLEM_TYPES: Record<string, { status: number; title: string; desc
   forbidden: { status: 403, title: "Forbidden", description: "The API key is valid but lacks the scope this operation needs; `detail` names it. Ask for a key with that scope." },
   "not-found": { status: 404, title: "Not Found", description: "No resource has this id, or no route has this path." },
   "method-not-allowed": { status: 405, title: "Method Not Allowed", description: "The path exists but not for this method; the `Allow` header lists the ones it has." },
+  conflict: { status: 409, title: "Conflict", description: "The resource already exists (a duplicate id), or another request with the same Idempotency-Key is still running." },
+  gone: { status: 410, title: "Gone", description: "The fact was deleted by an editor, or no source backs it any more. Partners mirroring the data should delete their copy." },
+  "precondition-failed": { status: 412, title: "Precondition Failed", description: "`If-Match` names a version that is no longer current: read the resource again, reapply your change, and retry with its new ETag." },
+  "unprocessable-content": { status: 422, title: "Unprocessable Content", description: "The request is well-formed but inconsistent: an excerpt missing from or ambiguous in its source, an unknown actor, an Idempotency-Key reused with another body. `errors` names each field." },
   "not-acceptable": { status: 406, title: "Not Acceptable", description: "No representation matches the `Accept` header." },
-  conflict: { status: 409, title: "Conflict", description: "The request conflicts with another one: e.g. an earlier request with the same `Idempotency-Key` is still being handled. Retry shortly." },
   "payload-too-large": { status: 413, title: "Payload Too Large", description: "The request body is larger than allowed." },
   "unsupported-media-type": { status: 415, title: "Unsupported Media Type", description: "The request body's media type is not accepted." },
-  "unprocessable-content": { status: 422, title: "Unprocessable Content", description: "The request is well-formed but inconsistent: e.g. its `Idempotency-Key` was used for a different request. Use a new key for a new request." },
   "rate-limited": { status: 429, title: "Too Many Requests", description: "Too many requests; retry after `Retry-After` seconds." },
   "internal-error": { status: 500, title: "Internal Server Error", description: "A bug. It is logged with the request's `X-Request-Id`; quote it when reporting." },
   unavailable: { status: 503, title: "Service Unavailable", description: "The database does not answer; retry after `Retry-After` seconds." },

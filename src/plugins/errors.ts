@@ -2,7 +2,8 @@ import { STATUS_CODES } from "node:http";
 import { hasZodFastifySchemaValidationErrors } from "@fastify/type-provider-zod";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from "fastify";
 import fp from "fastify-plugin";
-import { type FieldError, PROBLEM_TYPES, Problem, serviceUnavailable } from "../lib/problem.ts";
+import { IngestRejected } from "../db/ingest.ts";
+import { type FieldError, MovedPermanently, PROBLEM_TYPES, Problem, serviceUnavailable, unprocessable } from "../lib/problem.ts";
 import { errorResponses } from "../modules/common/common.schemas.ts";
 
 // Fastify names the request part it validated; clients know them as these prefixes.
@@ -22,6 +23,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof MovedPermanently) return reply.code(308).header("location", error.location).send();
     const problem = toProblem(error);
     if (problem.status >= 500) request.log.error({ err: error }, "request failed");
     return sendProblem(request, reply, problem);
@@ -45,6 +47,7 @@ function problemResponsesFor(url: string, schema: FastifySchema) {
   return {
     ...(schema.querystring || schema.params ? { 400: invalid } : {}),
     ...(schema.params ? { 404: unknown } : {}),
+    ...(schema.params && url.startsWith("/v1/") && !url.startsWith("/v1/sources") && !url.endsWith("/timeline") ? { 410: unknown } : {}),
     // Lists negotiate their representation by Accept.
     ...((schema as { exports?: unknown }).exports ? { 406: unknown } : {}),
     500: bug,
@@ -73,6 +76,9 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
 
 function toProblem(error: FastifyError): Problem {
   if (error instanceof Problem) return error;
+  if (error instanceof IngestRejected) {
+    return unprocessable(`The database cannot take this as it is: ${describeErrors(error.errors)}`, error.errors);
+  }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const prefix = FIELD_PREFIX[(error as { validationContext?: string }).validationContext ?? ""] ?? "request";
     const errors = error.validation.flatMap((issue) => fieldErrors(prefix, issue));

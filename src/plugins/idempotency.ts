@@ -8,6 +8,8 @@ import { requiredScope } from "./auth.ts";
 
 export interface IdempotencyOptions {
   sql: SqlClient;
+  /** How long a repeat waits for the first request's response before a 409 (default 10 s). */
+  waitMs?: number;
 }
 
 export const IDEMPOTENCY_HEADER = "idempotency-key";
@@ -17,7 +19,7 @@ const RETENTION = "24 hours";
 // A row still in flight this long belongs to a process that died mid-request: the key is reusable.
 const ABANDONED_AFTER = "5 minutes";
 // A request arriving while the first one with its key is in flight waits for its response.
-const WAIT_MS = 10_000;
+const DEFAULT_WAIT_MS = 10_000;
 const POLL_MS = 25;
 const SWEEP_EVERY_MS = 10 * 60_000;
 
@@ -62,7 +64,7 @@ const claims = new WeakMap<FastifyRequest, Claim>();
  * own short statement and no transaction is held while waiting, so the single connection of the
  * embedded database is never blocked by a request that waits for another.
  */
-export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInstance, { sql }) => {
+export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInstance, { sql, waitMs = DEFAULT_WAIT_MS }) => {
   let lastSweep = 0;
 
   // The raw body as the client sent it (before the schema applies defaults), read before validation;
@@ -120,7 +122,7 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
 
   /** Returns undefined when this request now owns the key (and runs), or the response to replay. */
   async function claimOrWait(claim: Claim): Promise<StoredResponse | undefined> {
-    const deadline = Date.now() + WAIT_MS;
+    const deadline = Date.now() + waitMs;
     for (;;) {
       // An expired or abandoned row is taken over in the same statement that would insert a new one.
       const [claimed] = await sql.query<{ claimed_at: string }>(

@@ -1,35 +1,13 @@
 import type { SqlClient } from "../../db/database.ts";
 import { actorStubJson, apiEnum, evidenceJson, isoTimestamp } from "../../db/sql-fragments.ts";
 import { actorKey } from "../../lib/actor-key.ts";
-import { type CommonFilters, type FactTable, runListQuery, whereCommon } from "../../db/list-query.ts";
+import { type CommonFilters, type FactLookup, type FactTable, findFact, findLiveByIds, runListQuery, whereCommon } from "../../db/list-query.ts";
 import type { Page } from "../../lib/pagination.ts";
 import type { Position } from "../../lib/geojson.ts";
 import { badRequest } from "../../lib/problem.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import type { Actor } from "./actors.schemas.ts";
 
-const ACTOR_JSON = `json_build_object(
-  'id', act.id,
-  'type', ${apiEnum("act.type")},
-  'name', act.name,
-  'aliases', (SELECT coalesce(json_agg(al.alias ORDER BY al.alias), '[]'::json) FROM actor_aliases al WHERE al.actor_id = act.id),
-  'placeKind', ${apiEnum("act.place_kind")},
-  'country', ${actorStubJson("act.country_id")},
-  'parent', ${actorStubJson("act.parent_id")},
-  'wikidataId', act.wikidata_id,
-  'coordinates', CASE WHEN act.latitude IS NULL OR act.longitude IS NULL THEN NULL
-                      ELSE json_build_object('latitude', act.latitude, 'longitude', act.longitude) END,
-  'roles', (SELECT coalesce(json_agg(json_build_object(
-              'id', r.id, 'title', r.title, 'organisation', ${actorStubJson("r.organisation_id")},
-              'evidence', ${evidenceJson("ACTOR_ROLE", "r.id")}) ORDER BY r.position), '[]'::json)
-              FROM actor_roles r WHERE r.actor_id = act.id),
-  'descriptions', (SELECT coalesce(json_agg(json_build_object(
-              'id', d.id, 'text', d.text, 'evidence', ${evidenceJson("ACTOR_DESCRIPTION", "d.id")}) ORDER BY d.position), '[]'::json)
-              FROM actor_descriptions d WHERE d.actor_id = act.id),
-  'evidence', ${evidenceJson("ACTOR", "act.id")},
-  'createdAt', ${isoTimestamp("act.created_at")},
-  'updatedAt', ${isoTimestamp("act.updated_at")}
-)`;
 
 export interface ActorFilters extends Omit<CommonFilters, "from" | "to"> {
   types?: string[];
@@ -41,7 +19,7 @@ export interface ActorFilters extends Omit<CommonFilters, "from" | "to"> {
   count?: boolean;
 }
 
-const ACTORS: FactTable = { from: "actors act", alias: "act", subjectType: "ACTOR" };
+const ACTORS: FactTable = { from: "actors act", alias: "act", claimColumn: "actor_id" };
 
 export function createActorsRepository(sql: SqlClient) {
   return {
@@ -55,7 +33,7 @@ export function createActorsRepository(sql: SqlClient) {
       return runListQuery<Actor>(sql, {
         table: ACTORS,
         filter,
-        itemJson: ACTOR_JSON,
+        itemJson: "act.doc",
         sort: { column: "act.name_key", kind: "text", cursorKey: "act.name_key" },
         limit: filters.limit,
         cursor: filters.cursor,
@@ -65,16 +43,11 @@ export function createActorsRepository(sql: SqlClient) {
 
     /** Full records for `include=`, in id order. */
     async findByIds(ids: string[]): Promise<Actor[]> {
-      const rows = await sql.query<{ item: Actor }>(
-        `SELECT ${ACTOR_JSON} AS item FROM actors act WHERE act.id = ANY($1) ORDER BY act.id`,
-        [ids],
-      );
-      return rows.map((row) => row.item);
+      return findLiveByIds<Actor>(sql, "actors", ids);
     },
 
-    async findById(id: string): Promise<Actor | undefined> {
-      const rows = await sql.query<{ item: Actor }>(`SELECT ${ACTOR_JSON} AS item FROM actors act WHERE act.id = $1`, [id]);
-      return rows[0]?.item;
+    async findById(id: string): Promise<FactLookup<Actor>> {
+      return findFact<Actor>(sql, "actors", id);
     },
 
     /**
@@ -85,10 +58,12 @@ export function createActorsRepository(sql: SqlClient) {
     async resolveRefs(refs: string[], field: string): Promise<string[]> {
       const keys = refs.map(actorKey);
       const rows = await sql.query<{ ref: string; actor_id: string }>(
-        `SELECT ref.value AS ref, act.id AS actor_id
+        // A merged actor's id still filters: it stands for its survivor.
+        `SELECT ref.value AS ref, coalesce(act.merged_into_id, act.id) AS actor_id
            FROM unnest($1::text[], $2::text[]) AS ref(value, key)
-           JOIN actors act ON act.id = ref.value OR act.name_key = ref.key
-             OR EXISTS (SELECT 1 FROM actor_aliases al WHERE al.actor_id = act.id AND al.alias_key = ref.key)`,
+           JOIN actors act ON (act.id = ref.value AND act.merged_into_id IS NOT NULL)
+             OR (act.deleted_at IS NULL AND (act.id = ref.value OR act.name_key = ref.key
+             OR EXISTS (SELECT 1 FROM actor_aliases al WHERE al.actor_id = act.id AND al.alias_key = ref.key)))`,
         [refs, keys],
       );
       const unknown = refs.filter((ref) => !rows.some((row) => row.ref === ref));

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { commonFilters } from "../../db/list-query.ts";
 import { pageInfo } from "../../lib/pagination.ts";
+import { liveItem } from "../../lib/fact-response.ts";
+import { notFound } from "../../lib/problem.ts";
 import { replyWithList } from "../../lib/formats.ts";
 import { featureAt } from "../../lib/geojson.ts";
-import { notFound } from "../../lib/problem.ts";
 import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { ActorsRepository } from "./actors.repository.ts";
@@ -83,9 +84,9 @@ export const actorsRoutes: FastifyPluginAsyncZod<{
       response: { 200: ActorDetailSchema },
     },
     handler: async (request, reply) => {
-      const actor = await actors.findById(request.params.id);
-      if (!actor) throw notFound(`No actor has the id "${request.params.id}".`);
       const { fields, include } = request.query;
+      const address = { noun: "actor", collection: "/v1/actors", id: request.params.id };
+      const actor = liveItem(reply, await actors.findById(request.params.id), address, !fields && !include);
       return shapeItem(reply, actor, { fields, include, relations: ACTOR_RELATIONS, loaders });
     },
   });

@@ -5,6 +5,7 @@ import {
   actorTypeValues,
   commonListQuery,
   formatQuery,
+  backingFields,
   EvidenceSchema,
   repeatable,
   resourceResponses,
@@ -40,6 +41,7 @@ export const ActorSchema = z
     descriptions: z.array(
       z.object({ id: z.string(), text: z.string(), evidence: z.array(EvidenceSchema) }).meta({ id: "ActorDescription" }),
     ),
+    ...backingFields,
     evidence: z.array(EvidenceSchema).describe("Where sources mention the actor"),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -81,5 +83,5 @@ export type ActorListQuery = z.infer<typeof ActorListQuerySchema>;
 export const ACTOR_CSV_COLUMNS = [
   "id", "type", "name", "aliases[]", "placeKind", "country.id", "country.name", "parent.id", "parent.name",
   "wikidataId", "coordinates.latitude", "coordinates.longitude", "roles[].title", "roles[].organisation.name",
-  "descriptions[].text", "evidence[].sourceId", "evidence[].excerpt", "createdAt", "updatedAt",
+  "descriptions[].text", "sourceCount", "evidence[].sourceId", "evidence[].excerpt", "createdAt", "updatedAt",
 ] as const;

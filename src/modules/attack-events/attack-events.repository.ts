@@ -9,41 +9,11 @@ import {
   isoTimestamp,
   reportedNumberJson,
 } from "../../db/sql-fragments.ts";
-import { type CommonFilters, type FactTable, runListQuery, whereCommon } from "../../db/list-query.ts";
+import { type CommonFilters, type FactLookup, type FactTable, findFact, findLiveByIds, runListQuery, whereCommon } from "../../db/list-query.ts";
 import type { Page } from "../../lib/pagination.ts";
 import { containsPattern, SqlFilter } from "../../lib/sql-builder.ts";
 import type { AttackEvent, BoundingBox } from "./attack-events.schemas.ts";
 
-const eventNumber = (column: string, field: string) =>
-  reportedNumberJson("ATTACK_EVENT", "ev.id", `ev.${column}`, `ev.${column}_qualifier`, field);
-
-const ATTACK_EVENT_JSON = `json_build_object(
-  'id', ev.id,
-  'kind', ${apiEnum("ev.kind")},
-  'description', ev.description,
-  'occurred', ${factTimeJson("ev.occurred_on", "ev.occurred_precision", "ev.occurred_wording")},
-  'attacker', ${actorStubJson("ev.attacker_id")},
-  'weapon', ev.weapon,
-  'launched', ${eventNumber("launched", "launched")},
-  'intercepted', ${eventNumber("intercepted", "intercepted")},
-  'countsReportedBy', ${actorStubJson("ev.counts_reported_by_id")},
-  'casualties', json_build_object(
-    'killed', ${eventNumber("killed", "killed")},
-    'injured', ${eventNumber("injured", "injured")},
-    'wording', ev.casualty_wording),
-  'places', ${actorStubsJson("attack_event_places", "event_id", "ev.id")},
-  'impacts', (SELECT coalesce(json_agg(json_build_object(
-                'id', im.id, 'kind', ${apiEnum("im.kind")}, 'description', im.description,
-                'place', ${actorStubJson("im.place_id")},
-                'peopleAffected', ${reportedNumberJson("ATTACK_IMPACT", "im.id", "im.people_affected", "im.people_affected_qualifier", "peopleAffected")},
-                'recoveryEstimate', im.recovery_estimate,
-                'reportedBy', ${actorStubJson("im.reported_by_id")},
-                'evidence', ${evidenceJson("ATTACK_IMPACT", "im.id")}) ORDER BY im.position), '[]'::json)
-                FROM attack_impacts im WHERE im.event_id = ev.id),
-  'evidence', ${evidenceJson("ATTACK_EVENT", "ev.id")},
-  'createdAt', ${isoTimestamp("ev.created_at")},
-  'updatedAt', ${isoTimestamp("ev.updated_at")}
-)`;
 
 export interface AttackEventFilters extends CommonFilters {
   actorIds?: string[];
@@ -58,7 +28,7 @@ export interface AttackEventFilters extends CommonFilters {
   count?: boolean;
 }
 
-const ATTACK_EVENTS: FactTable = { from: "attack_events ev", alias: "ev", dateColumn: "ev.occurred_on", subjectType: "ATTACK_EVENT" };
+const ATTACK_EVENTS: FactTable = { from: "attack_events ev", alias: "ev", dateColumn: "ev.occurred_on", claimColumn: "attack_event_id" };
 
 const inPlace = (ids: string) =>
   `EXISTS (SELECT 1 FROM attack_event_places p WHERE p.event_id = ev.id AND p.actor_id = ANY(${ids}))`;
@@ -106,7 +76,7 @@ export function createAttackEventsRepository(sql: SqlClient) {
       return runListQuery<AttackEvent>(sql, {
         table: ATTACK_EVENTS,
         filter,
-        itemJson: ATTACK_EVENT_JSON,
+        itemJson: "ev.doc",
         sort: { column: "ev.occurred_on", kind: "date", cursorKey: isoDate("ev.occurred_on") },
         limit: filters.limit,
         cursor: filters.cursor,
@@ -114,12 +84,8 @@ export function createAttackEventsRepository(sql: SqlClient) {
       });
     },
 
-    async findById(id: string): Promise<AttackEvent | undefined> {
-      const rows = await sql.query<{ item: AttackEvent }>(
-        `SELECT ${ATTACK_EVENT_JSON} AS item FROM attack_events ev WHERE ev.id = $1`,
-        [id],
-      );
-      return rows[0]?.item;
+    async findById(id: string): Promise<FactLookup<AttackEvent>> {
+      return findFact<AttackEvent>(sql, "attack_events", id);
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
+import { liveItem } from "../../lib/fact-response.ts";
 import { replyWithList } from "../../lib/formats.ts";
 import { featureAt, type Position } from "../../lib/geojson.ts";
 import { commonFilters } from "../../db/list-query.ts";
-import { notFound } from "../../lib/problem.ts";
 import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
@@ -34,8 +34,8 @@ async function filtersOf(query: Omit<AttackEventStatsQuery, "groupBy">, actors: 
 
 /** What `include=` can embed. */
 const ATTACK_EVENT_RELATIONS: Record<string, Relation<AttackEvent>> = {
-  attacker: { kind: "actors", ids: (event) => [event.attacker?.id] },
-  places: { kind: "actors", ids: (event) => event.places.map((place) => place.id) },
+  attacker: { kind: "actors", ids: (event) => [event.attacker?.value?.id] },
+  places: { kind: "actors", ids: (event) => event.places.value.map((place) => place.id) },
   countsReportedBy: { kind: "actors", ids: (event) => [event.countsReportedBy?.id] },
   impacts: { kind: "actors", ids: (event) => event.impacts.flatMap((impact) => [impact.place?.id, impact.reportedBy?.id]) },
   sources: { kind: "sources", ids: evidenceSources },
@@ -67,22 +67,22 @@ export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEve
         shape: { fields: query.fields, include: query.include, relations: ATTACK_EVENT_RELATIONS, loaders },
         // Events at the reference positions of their places; events with no located place are left out.
         toFeatures: async (items) => {
-          const positions = await actors.positionsOf([...new Set(items.flatMap((event) => event.places.map((place) => place.id)))]);
+          const positions = await actors.positionsOf([...new Set(items.flatMap((event) => event.places.value.map((place) => place.id)))]);
           return items.flatMap((event) =>
             featureAt(
               event.id,
-              event.places.map((place) => positions.get(place.id)).filter((position): position is Position => !!position),
+              event.places.value.map((place) => positions.get(place.id)).filter((position): position is Position => !!position),
               {
                 kind: event.kind,
                 description: event.description,
                 date: event.occurred.date,
                 precision: event.occurred.precision,
                 wording: event.occurred.wording,
-                attacker: event.attacker?.name ?? null,
-                weapon: event.weapon,
+                attacker: event.attacker?.value?.name ?? null,
+                weapon: event.weapon?.value ?? null,
                 launched: event.launched?.value ?? null,
                 intercepted: event.intercepted?.value ?? null,
-                places: event.places.map((place) => place.name).join("; "),
+                places: event.places.value.map((place) => place.name).join("; "),
                 link: `/v1/attack-events/${event.id}`,
               },
             ),
@@ -102,9 +102,9 @@ export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEve
       response: { 200: AttackEventDetailSchema },
     },
     handler: async (request, reply) => {
-      const attackEvent = await attackEvents.findById(request.params.id);
-      if (!attackEvent) throw notFound(`No attack event has the id "${request.params.id}".`);
       const { fields, include } = request.query;
+      const address = { noun: "attack event", collection: "/v1/attack-events", id: request.params.id };
+      const attackEvent = liveItem(reply, await attackEvents.findById(request.params.id), address, !fields && !include);
       return shapeItem(reply, attackEvent, { fields, include, relations: ATTACK_EVENT_RELATIONS, loaders });
     },
   });

@@ -5,9 +5,13 @@ import {
   commonListQuery,
   formatQuery,
   dateRangeQuery,
+  backingFields,
   EvidenceSchema,
-  FactTimeSchema,
+  ReportedActorSchema,
+  ReportedActorsSchema,
   ReportedNumberSchema,
+  ReportedTextSchema,
+  ReportedTimeSchema,
   repeatable,
   resourceResponses,
 } from "../common/common.schemas.ts";
@@ -25,8 +29,9 @@ export const AttackImpactSchema = z
     description: z.string(),
     place: ActorStubSchema.nullable(),
     peopleAffected: ReportedNumberSchema.nullable(),
-    recoveryEstimate: z.string().nullable().describe("How long recovery takes, in the source's words (\"several days\")"),
-    reportedBy: ActorStubSchema.nullable(),
+    recoveryEstimate: ReportedTextSchema.nullable().describe("How long recovery takes, in the sources' words (\"several days\")"),
+    reportedBy: ActorStubSchema.nullable().describe("Who the first source attributes the impact to"),
+    sourceCount: backingFields.sourceCount,
     evidence: z.array(EvidenceSchema),
   })
   .meta({ id: "AttackImpact", description: "What an attack did: outages, destruction, casualties" });
@@ -36,12 +41,12 @@ export const AttackEventSchema = z
     id: z.string(),
     kind: z.enum(attackKindValues),
     description: z.string(),
-    occurred: FactTimeSchema,
-    attacker: ActorStubSchema.nullable().describe("Null where the source does not say who attacked"),
-    weapon: z.string().nullable().describe("The weapon as the source describes it"),
+    occurred: ReportedTimeSchema,
+    attacker: ReportedActorSchema.nullable().describe("Null where no source says who attacked"),
+    weapon: ReportedTextSchema.nullable().describe("The weapon as the sources describe it"),
     launched: ReportedNumberSchema.nullable(),
     intercepted: ReportedNumberSchema.nullable(),
-    countsReportedBy: ActorStubSchema.nullable().describe("Who reported the launched and intercepted numbers"),
+    countsReportedBy: ActorStubSchema.nullable().describe("Who reported the launched (or intercepted) figure shown as `value`"),
     casualties: z
       .object({
         killed: ReportedNumberSchema.nullable(),
@@ -49,8 +54,9 @@ export const AttackEventSchema = z
         wording: z.string().nullable().describe("The source's words where it gives no number (\"deadly\")"),
       })
       .meta({ id: "Casualties" }),
-    places: z.array(ActorStubSchema),
+    places: ReportedActorsSchema,
     impacts: z.array(AttackImpactSchema),
+    ...backingFields,
     evidence: z.array(EvidenceSchema),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -100,7 +106,7 @@ export const AttackEventListQuerySchema = z.strictObject({
   place: actorRefs.describe("Events in this place or in places inside it (a region finds its cities); repeat for OR"),
   kind: repeatable(z.enum(attackKindValues)).describe("Event kind; repeat for OR"),
   weapon: z.string().trim().min(1).max(200).optional().describe("Words in the weapon as described, case-insensitive (`drone`)"),
-  minLaunched: z.coerce.number().int().min(0).optional().describe("Events with at least this many weapons launched"),
+  minLaunched: z.coerce.number().int().min(0).max(2_147_483_647).optional().describe("Events with at least this many weapons launched (the resolved figure)"),
   bbox: boundingBox,
   format: formatQuery(["json", "csv", "ndjson", "geojson"]),
 });
@@ -111,9 +117,10 @@ export type AttackEvent = z.infer<typeof AttackEventSchema>;
 
 /** CSV export: one row per attack event; `[]` columns join their values with "; ". */
 export const ATTACK_EVENT_CSV_COLUMNS = [
-  "id", "kind", "description", "occurred.date", "occurred.precision", "occurred.wording", "attacker.id", "attacker.name",
-  "weapon", "launched.value", "launched.qualifier", "intercepted.value", "intercepted.qualifier", "countsReportedBy.name",
-  "casualties.killed.value", "casualties.injured.value", "casualties.wording", "places[].id", "places[].name",
+  "id", "kind", "description", "occurred.date", "occurred.precision", "occurred.wording", "attacker.value.id", "attacker.value.name",
+  "weapon.value", "launched.value", "launched.qualifier", "launched.low", "launched.high", "launched.disputed",
+  "intercepted.value", "intercepted.qualifier", "intercepted.low", "intercepted.high", "intercepted.disputed", "countsReportedBy.name",
+  "casualties.killed.value", "casualties.injured.value", "casualties.wording", "places.value[].id", "places.value[].name",
   "impacts[].kind", "impacts[].description", "impacts[].peopleAffected.value", "impacts[].peopleAffected.qualifier",
-  "evidence[].sourceId", "evidence[].excerpt", "createdAt", "updatedAt",
+  "sourceCount", "disputed", "evidence[].sourceId", "evidence[].excerpt", "createdAt", "updatedAt",
 ] as const;

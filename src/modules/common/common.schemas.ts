@@ -32,13 +32,93 @@ export const ActorStubSchema = z
   .object({ id: z.string(), name: z.string(), type: z.enum(actorTypeValues) })
   .meta({ id: "ActorStub" });
 
+// Figures that sources report differently. Every claim-backed field has one shape: the resolved
+// value, whether the claims disagree, and the claims themselves, one per source and reporter.
+export const RESOLUTION_RULE =
+  "`value` is resolved from `claims`: the claim an editor marked `preferred`; otherwise the value the most sources agree on; " +
+  "on a tie, the earliest report (the source published first). `disputed` is true when the claims differ.";
+
+export const ClaimEvidenceSchema = z
+  .object({
+    sourceId: z.string(),
+    excerpt: z.string().describe("Verbatim text of the source between `start` and `end`"),
+    start: z.number().int().describe("Offset of the excerpt's first character, in Unicode code points"),
+    end: z.number().int().describe("Offset just after the excerpt's last character"),
+  })
+  .meta({ id: "ClaimEvidence" });
+
+const claimFields = {
+  id: z.number().int().describe("The claim's id: `PATCH /v1/claims/{id}` marks it preferred"),
+  sourceId: z.string(),
+  reportedBy: ActorStubSchema.nullable().describe("Who the source attributes the claim to"),
+  preferred: z.boolean().describe("An editor chose this claim's value"),
+  evidence: z.array(ClaimEvidenceSchema),
+};
+
+const numberValue = {
+  value: z.number().int(),
+  qualifier: z.enum(qualifierValues).describe("`more_than` for \"more than 1.5 million\""),
+};
+
+export const NumberClaimSchema = z
+  .object({
+    ...claimFields,
+    ...numberValue,
+    low: z.number().int().nullable().describe("Lower end where the source gives a range"),
+    high: z.number().int().nullable().describe("Upper end where the source gives a range"),
+  })
+  .meta({ id: "NumberClaim", description: "One source's figure" });
+
 export const ReportedNumberSchema = z
   .object({
-    value: z.number().int(),
-    qualifier: z.enum(qualifierValues).describe("`more_than` for \"more than 1.5 million\""),
-    evidence: z.array(EvidenceSchema),
+    ...numberValue,
+    low: z.number().int().describe("The lowest figure any claim gives"),
+    high: z.number().int().describe("The highest figure any claim gives"),
+    disputed: z.boolean(),
+    claims: z.array(NumberClaimSchema),
   })
-  .meta({ id: "ReportedNumber", description: "A number as a source reports it" });
+  .meta({ id: "ReportedNumber", description: `A number as sources report it. ${RESOLUTION_RULE}` });
+
+const timeValue = {
+  date: z.iso.date().nullable().describe("As precise as the source; relative dates resolved against its publication date"),
+  precision: z.enum(precisionValues).nullable(),
+  wording: z.string().nullable().describe("The source's own words for the time (\"early Saturday\")"),
+};
+
+export const TimeClaimSchema = z.object({ ...claimFields, ...timeValue }).meta({ id: "TimeClaim", description: "One source's time" });
+
+export const ReportedTimeSchema = z
+  .object({ ...timeValue, disputed: z.boolean(), claims: z.array(TimeClaimSchema) })
+  .meta({
+    id: "ReportedTime",
+    description: `When something happened or was said, with the source's precision; all null where no source says. ${RESOLUTION_RULE} ` +
+      "Two claims agree when they give the same date as precisely, whatever their words.",
+  });
+
+export const TextClaimSchema = z.object({ ...claimFields, value: z.string() }).meta({ id: "TextClaim" });
+
+export const ReportedTextSchema = z
+  .object({ value: z.string(), disputed: z.boolean(), claims: z.array(TextClaimSchema) })
+  .meta({ id: "ReportedText", description: `A value in the sources' words. ${RESOLUTION_RULE}` });
+
+export const ActorClaimSchema = z.object({ ...claimFields, value: ActorStubSchema.nullable() }).meta({ id: "ActorClaim" });
+
+export const ReportedActorSchema = z
+  .object({ value: ActorStubSchema.nullable(), disputed: z.boolean(), claims: z.array(ActorClaimSchema) })
+  .meta({ id: "ReportedActor", description: `An actor as sources name it. ${RESOLUTION_RULE}` });
+
+export const ReportedActorsSchema = z
+  .object({ value: z.array(ActorStubSchema), disputed: z.boolean(), claims: z.array(ActorClaimSchema) })
+  .meta({
+    id: "ReportedActors",
+    description: "A set sources add to (places): `value` is every actor any source names, `disputed` is true when the sources' sets differ.",
+  });
+
+/** What every fact says about its backing. */
+export const backingFields = {
+  sourceCount: z.number().int().describe("How many independent sources back the fact"),
+  disputed: z.boolean().describe("True when sources disagree on any of its figures"),
+};
 
 export const PageInfoSchema = z
   .object({
@@ -145,6 +225,9 @@ export const commonListQuery = {
     .describe("Only facts created or changed at or after this instant (ISO 8601), for incremental sync"),
   count: booleanQuery.optional().describe("`true` adds `total`, the number of items matching the filters"),
   format: formatQuery(["json", "csv", "ndjson"]),
+  minSources: z.coerce.number().int().min(1).max(1000).optional()
+    .describe("Only facts backed by at least this many independent sources (`2`: confirmed by a second outlet)"),
+  disputed: booleanQuery.optional().describe("`true`: only facts whose sources disagree on a figure; `false`: only those where they agree"),
 };
 
 /** `format=`: the representation, for clients that cannot send Accept. CSV and NDJSON export every item. */

@@ -1,30 +1,11 @@
 import type { SqlClient } from "../../db/database.ts";
 import { actorStubJson, actorStubsJson, apiEnum, evidenceJson, factTimeJson, isoDate, isoTimestamp } from "../../db/sql-fragments.ts";
-import { type CommonFilters, type FactTable, runListQuery, whereCommon } from "../../db/list-query.ts";
+import { type CommonFilters, type FactLookup, type FactTable, findFact, findLiveByIds, runListQuery, whereCommon } from "../../db/list-query.ts";
 import type { Page } from "../../lib/pagination.ts";
 import { containsPattern } from "../../lib/sql-builder.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import type { Sanction } from "./sanctions.schemas.ts";
 
-const SANCTION_JSON = `json_build_object(
-  'id', sa.id,
-  'authority', ${actorStubJson("sa.authority_id")},
-  'measure', sa.measure,
-  'programme', sa.programme,
-  'reason', sa.reason,
-  'status', ${apiEnum("sa.status")},
-  'announced', ${factTimeJson("sa.announced_on", "sa.announced_precision", "sa.announced_wording")},
-  'targets', ${actorStubsJson("sanction_targets", "sanction_id", "sa.id")},
-  'targetGroups', (SELECT coalesce(json_agg(json_build_object(
-                     'id', g.id, 'kind', ${apiEnum("g.kind")}, 'count', g.count, 'qualifier', ${apiEnum("g.qualifier")},
-                     'description', g.description, 'evidence', ${evidenceJson("SANCTION_TARGET_GROUP", "g.id")})
-                     ORDER BY g.position), '[]'::json)
-                     FROM sanction_target_groups g WHERE g.sanction_id = sa.id),
-  'about', ${actorStubsJson("sanction_subjects", "sanction_id", "sa.id")},
-  'evidence', ${evidenceJson("SANCTION", "sa.id")},
-  'createdAt', ${isoTimestamp("sa.created_at")},
-  'updatedAt', ${isoTimestamp("sa.updated_at")}
-)`;
 
 export interface SanctionFilters extends CommonFilters {
   actorIds?: string[];
@@ -37,7 +18,7 @@ export interface SanctionFilters extends CommonFilters {
   count?: boolean;
 }
 
-const SANCTIONS: FactTable = { from: "sanctions sa", alias: "sa", dateColumn: "sa.announced_on", subjectType: "SANCTION" };
+const SANCTIONS: FactTable = { from: "sanctions sa", alias: "sa", dateColumn: "sa.announced_on", claimColumn: "sanction_id" };
 
 const linkedTo = (table: string, ids: string) =>
   `EXISTS (SELECT 1 FROM ${table} link WHERE link.sanction_id = sa.id AND link.actor_id = ANY(${ids}))`;
@@ -60,7 +41,7 @@ export function createSanctionsRepository(sql: SqlClient) {
       return runListQuery<Sanction>(sql, {
         table: SANCTIONS,
         filter,
-        itemJson: SANCTION_JSON,
+        itemJson: "sa.doc",
         sort: { column: "sa.announced_on", kind: "date", cursorKey: isoDate("sa.announced_on") },
         limit: filters.limit,
         cursor: filters.cursor,
@@ -68,9 +49,8 @@ export function createSanctionsRepository(sql: SqlClient) {
       });
     },
 
-    async findById(id: string): Promise<Sanction | undefined> {
-      const rows = await sql.query<{ item: Sanction }>(`SELECT ${SANCTION_JSON} AS item FROM sanctions sa WHERE sa.id = $1`, [id]);
-      return rows[0]?.item;
+    async findById(id: string): Promise<FactLookup<Sanction>> {
+      return findFact<Sanction>(sql, "sanctions", id);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
+import { liveItem } from "../../lib/fact-response.ts";
 import { replyWithList } from "../../lib/formats.ts";
 import { commonFilters } from "../../db/list-query.ts";
-import { notFound } from "../../lib/problem.ts";
 import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
@@ -61,9 +61,9 @@ export const sanctionsRoutes: FastifyPluginAsyncZod<{ sanctions: SanctionsReposi
       response: { 200: SanctionDetailSchema },
     },
     handler: async (request, reply) => {
-      const sanction = await sanctions.findById(request.params.id);
-      if (!sanction) throw notFound(`No sanction has the id "${request.params.id}".`);
       const { fields, include } = request.query;
+      const address = { noun: "sanction", collection: "/v1/sanctions", id: request.params.id };
+      const sanction = liveItem(reply, await sanctions.findById(request.params.id), address, !fields && !include);
       return shapeItem(reply, sanction, { fields, include, relations: SANCTION_RELATIONS, loaders });
     },
   });

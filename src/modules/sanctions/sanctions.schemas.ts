@@ -4,9 +4,10 @@ import {
   actorRefs,
   commonListQuery,
   dateRangeQuery,
+  backingFields,
   EvidenceSchema,
-  FactTimeSchema,
-  qualifierValues,
+  ReportedNumberSchema,
+  ReportedTimeSchema,
   repeatable,
   resourceResponses,
 } from "../common/common.schemas.ts";
@@ -21,9 +22,9 @@ export const SanctionTargetGroupSchema = z
   .object({
     id: z.string(),
     kind: z.enum(targetKindValues),
-    count: z.number().int(),
-    qualifier: z.enum(qualifierValues),
+    count: ReportedNumberSchema.nullable(),
     description: z.string().describe("The source's words for the group (\"Iranians\")"),
+    sourceCount: backingFields.sourceCount,
     evidence: z.array(EvidenceSchema),
   })
   .meta({ id: "SanctionTargetGroup", description: "Targets a source counts without naming them all" });
@@ -36,10 +37,11 @@ export const SanctionSchema = z
     programme: z.string().nullable(),
     reason: z.string(),
     status: z.enum(sanctionStatusValues),
-    announced: FactTimeSchema,
+    announced: ReportedTimeSchema,
     targets: z.array(ActorStubSchema).describe("Targets the source names"),
     targetGroups: z.array(SanctionTargetGroupSchema).describe("Counts of targets by kind; named targets are counted too"),
     about: z.array(ActorStubSchema).describe("Actors the sanction concerns without being targets"),
+    ...backingFields,
     evidence: z.array(EvidenceSchema),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -79,6 +81,6 @@ export type Sanction = z.infer<typeof SanctionSchema>;
 export const SANCTION_CSV_COLUMNS = [
   "id", "authority.id", "authority.name", "measure", "programme", "reason", "status", "announced.date",
   "announced.precision", "announced.wording", "targets[].id", "targets[].name", "targetGroups[].kind",
-  "targetGroups[].count", "targetGroups[].description", "about[].id", "about[].name", "evidence[].sourceId",
+  "targetGroups[].count.value", "targetGroups[].description", "about[].id", "about[].name", "sourceCount", "disputed", "evidence[].sourceId",
   "evidence[].excerpt", "createdAt", "updatedAt",
 ] as const;

@@ -5,17 +5,20 @@ import type { Page } from "../../lib/pagination.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import type { Source, SourceSummary } from "./sources.schemas.ts";
 
-const countBacked = (subjectType: string) =>
-  `(SELECT count(DISTINCT e.subject_id)::int FROM evidence e WHERE e.source_id = src.id AND e.subject_type = '${subjectType}')`;
+/** Live facts of one kind that this source makes claims about. */
+const countBacked = (table: string, column: string) =>
+  `(SELECT count(*)::int FROM ${table} f WHERE f.deleted_at IS NULL
+      AND EXISTS (SELECT 1 FROM claims c WHERE c.source_id = src.id AND c.${column} = f.id))`;
 
 const SUMMARY_FIELDS = `
   'id', src.id, 'publisher', src.publisher, 'title', src.title, 'authors', to_json(src.authors),
   'url', src.url, 'publishedOn', ${isoDate("src.published_on")}, 'language', src.language,
   'translationNote', src.translation_note, 'licence', src.licence,
   'factCounts', json_build_object(
-    'actors', ${countBacked("ACTOR")}, 'statements', ${countBacked("STATEMENT")},
-    'sanctions', ${countBacked("SANCTION")}, 'attackEvents', ${countBacked("ATTACK_EVENT")},
+    'actors', ${countBacked("actors", "actor_id")}, 'statements', ${countBacked("statements", "statement_id")},
+    'sanctions', ${countBacked("sanctions", "sanction_id")}, 'attackEvents', ${countBacked("attack_events", "attack_event_id")},
     'evidence', (SELECT count(*)::int FROM evidence e WHERE e.source_id = src.id)),
+  'textSha256', src.text_sha256, 'textLength', src.text_length,
   'createdAt', ${isoTimestamp("src.created_at")}, 'updatedAt', ${isoTimestamp("src.updated_at")}`;
 
 export interface SourceFilters extends Omit<CommonFilters, "sourceIds"> {
@@ -25,7 +28,7 @@ export interface SourceFilters extends Omit<CommonFilters, "sourceIds"> {
   count?: boolean;
 }
 
-const SOURCES: FactTable = { from: "sources src", alias: "src", dateColumn: "src.published_on", subjectType: "SOURCE" };
+const SOURCES: FactTable = { from: "sources src", alias: "src", dateColumn: "src.published_on" };
 
 export function createSourcesRepository(sql: SqlClient) {
   return {
@@ -53,9 +56,18 @@ export function createSourcesRepository(sql: SqlClient) {
       return rows.map((row) => row.item);
     },
 
-    async findById(id: string): Promise<Source | undefined> {
+    /**
+     * A source with the excerpts its facts quote; its full text only when `withText` (a key with the
+     * `sources:text` scope): the text is kept to verify excerpts, and its licence may forbid republishing it.
+     */
+    async findById(id: string, withText: boolean): Promise<Source | undefined> {
       const rows = await sql.query<{ item: Source }>(
-        `SELECT json_build_object(${SUMMARY_FIELDS}, 'text', src.text) AS item FROM sources src WHERE src.id = $1`,
+        `SELECT json_build_object(${SUMMARY_FIELDS},
+                  'excerpts', (SELECT coalesce(json_agg(json_build_object('start', q.start, 'end', q."end", 'excerpt', q.excerpt)
+                                                         ORDER BY q.start, q."end"), '[]'::json)
+                                 FROM (SELECT DISTINCT e.start, e."end", e.excerpt FROM evidence e WHERE e.source_id = src.id) q)
+                  ${withText ? ", 'text', src.text" : ""}) AS item
+           FROM sources src WHERE src.id = $1`,
         [id],
       );
       return rows[0]?.item;

@@ -46,14 +46,20 @@ export const sourcesRoutes: FastifyPluginAsyncZod<{ sources: SourcesRepository; 
     schema: {
       operationId: "getSource",
       tags: ["sources"],
-      summary: "Get a source with its full text",
+      summary: "Get a source and the passages its facts quote",
+      description:
+        "Metadata, the SHA-256 and length of the stored text, and every excerpt facts quote. The full text is stored to verify " +
+        "excerpts, and licences such as the BBC's forbid republishing it: it is included only for an API key with the " +
+        "`sources:text` scope (and such a response is never cached by shared caches).",
       params: IdParamsSchema,
       querystring: SourceShapeQuerySchema,
       response: { 200: SourceDetailSchema },
     },
     handler: async (request, reply) => {
-      const source = await sources.findById(request.params.id);
+      const withText = request.apiKey?.scopes.includes("sources:text") ?? false;
+      const source = await sources.findById(request.params.id, withText);
       if (!source) throw notFound(`No source has the id "${request.params.id}".`);
+      if (withText) reply.header("cache-control", "private, no-store");
       return shapeItem(reply, source, { fields: request.query.fields, relations: {}, loaders });
     },
   });

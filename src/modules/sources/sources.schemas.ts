@@ -21,6 +21,8 @@ const sourceFields = {
       evidence: z.number().int(),
     })
     .meta({ id: "SourceFactCounts", description: "How many facts of each kind this source backs" }),
+  textSha256: z.string().describe("SHA-256 (hex) of the stored text, in UTF-8: check a copy of the article against it"),
+  textLength: z.number().int().describe("Length of the stored text in Unicode code points, the unit of evidence offsets"),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 };
@@ -29,12 +31,18 @@ export const SourceSummarySchema = z
   .object(sourceFields)
   .meta({ id: "SourceSummary", description: "A source without its text; GET /v1/sources/{id} has the text" });
 
+export const SourceExcerptSchema = z
+  .object({ start: z.number().int(), end: z.number().int(), excerpt: z.string() })
+  .meta({ id: "SourceExcerpt", description: "A passage of the source that evidence quotes, with its offsets in code points" });
+
 export const SourceSchema = z
   .object({
     ...sourceFields,
-    text: z.string().describe("The full text that evidence offsets point into (Unicode code points)"),
+    excerpts: z.array(SourceExcerptSchema).describe("Every passage the facts quote, in text order"),
+    text: z.string().optional()
+      .describe("The full text that evidence offsets point into; only for API keys with the `sources:text` scope (the text is stored to verify excerpts, not republished)"),
   })
-  .meta({ id: "Source", description: "A report that facts come from, with its full text" });
+  .meta({ id: "Source", description: "A report that facts come from: its metadata, a digest of its text, and the passages facts quote" });
 
 const sparse = (schema: z.ZodObject, id: string) =>
   sparseOf(schema, id, "Only the fields asked for by `fields=`, and the id");

@@ -1,27 +1,10 @@
 import type { SqlClient } from "../../db/database.ts";
 import { actorStubJson, actorStubsJson, apiEnum, evidenceJson, factTimeJson, isoDate, isoTimestamp } from "../../db/sql-fragments.ts";
-import { type CommonFilters, type FactTable, runListQuery, whereCommon } from "../../db/list-query.ts";
+import { type CommonFilters, type FactLookup, type FactTable, findFact, findLiveByIds, runListQuery, whereCommon } from "../../db/list-query.ts";
 import type { Page } from "../../lib/pagination.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import type { Statement } from "./statements.schemas.ts";
 
-const STATEMENT_JSON = `json_build_object(
-  'id', s.id,
-  'speaker', ${actorStubJson("s.speaker_id")},
-  'kind', ${apiEnum("s.kind")},
-  'quoteType', ${apiEnum("s.quote_type")},
-  'text', s.text,
-  'said', ${factTimeJson("s.said_on", "s.said_precision", "s.said_wording")},
-  'medium', s.medium,
-  'about', ${actorStubsJson("statement_subjects", "statement_id", "s.id")},
-  'respondsTo', (SELECT coalesce(json_agg(l.responds_to_id ORDER BY l.responds_to_id), '[]'::json)
-                   FROM statement_links l WHERE l.statement_id = s.id),
-  'respondedBy', (SELECT coalesce(json_agg(l.statement_id ORDER BY l.statement_id), '[]'::json)
-                    FROM statement_links l WHERE l.responds_to_id = s.id),
-  'evidence', ${evidenceJson("STATEMENT", "s.id")},
-  'createdAt', ${isoTimestamp("s.created_at")},
-  'updatedAt', ${isoTimestamp("s.updated_at")}
-)`;
 
 export interface StatementFilters extends CommonFilters {
   actorIds?: string[];
@@ -35,7 +18,7 @@ export interface StatementFilters extends CommonFilters {
   count?: boolean;
 }
 
-const STATEMENTS: FactTable = { from: "statements s", alias: "s", dateColumn: "s.said_on", subjectType: "STATEMENT" };
+const STATEMENTS: FactTable = { from: "statements s", alias: "s", dateColumn: "s.said_on", claimColumn: "statement_id" };
 
 const aboutAny = (ids: string) =>
   `EXISTS (SELECT 1 FROM statement_subjects ss WHERE ss.statement_id = s.id AND ss.actor_id = ANY(${ids}))`;
@@ -66,7 +49,7 @@ export function createStatementsRepository(sql: SqlClient) {
       return runListQuery<Statement>(sql, {
         table: STATEMENTS,
         filter,
-        itemJson: STATEMENT_JSON,
+        itemJson: "s.doc",
         sort: { column: "s.said_on", kind: "date", cursorKey: isoDate("s.said_on") },
         limit: filters.limit,
         cursor: filters.cursor,
@@ -76,16 +59,11 @@ export function createStatementsRepository(sql: SqlClient) {
 
     /** Full records for `include=`, in id order. */
     async findByIds(ids: string[]): Promise<Statement[]> {
-      const rows = await sql.query<{ item: Statement }>(
-        `SELECT ${STATEMENT_JSON} AS item FROM statements s WHERE s.id = ANY($1) ORDER BY s.id`,
-        [ids],
-      );
-      return rows.map((row) => row.item);
+      return findLiveByIds<Statement>(sql, "statements", ids);
     },
 
-    async findById(id: string): Promise<Statement | undefined> {
-      const rows = await sql.query<{ item: Statement }>(`SELECT ${STATEMENT_JSON} AS item FROM statements s WHERE s.id = $1`, [id]);
-      return rows[0]?.item;
+    async findById(id: string): Promise<FactLookup<Statement>> {
+      return findFact<Statement>(sql, "statements", id);
     },
   };
 }

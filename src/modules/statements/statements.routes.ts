@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
+import { liveItem } from "../../lib/fact-response.ts";
 import { replyWithList } from "../../lib/formats.ts";
 import { commonFilters } from "../../db/list-query.ts";
-import { notFound } from "../../lib/problem.ts";
 import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
@@ -77,9 +77,9 @@ export const statementsRoutes: FastifyPluginAsyncZod<{ statements: StatementsRep
       response: { 200: StatementDetailSchema },
     },
     handler: async (request, reply) => {
-      const statement = await statements.findById(request.params.id);
-      if (!statement) throw notFound(`No statement has the id "${request.params.id}".`);
       const { fields, include } = request.query;
+      const address = { noun: "statement", collection: "/v1/statements", id: request.params.id };
+      const statement = liveItem(reply, await statements.findById(request.params.id), address, !fields && !include);
       return shapeItem(reply, statement, { fields, include, relations: STATEMENT_RELATIONS, loaders });
     },
   });

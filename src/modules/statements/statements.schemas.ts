@@ -5,8 +5,9 @@ import {
   booleanQuery,
   commonListQuery,
   dateRangeQuery,
+  backingFields,
   EvidenceSchema,
-  FactTimeSchema,
+  ReportedTimeSchema,
   repeatable,
   resourceResponses,
 } from "../common/common.schemas.ts";
@@ -29,12 +30,13 @@ export const StatementSchema = z
       .enum(quoteTypeValues)
       .describe("`verbatim`: the source quotes every word of `text`; `partial_quote`: reported speech with quoted fragments"),
     text: z.string().describe("What was said: the quote itself, or the source's reported speech"),
-    said: FactTimeSchema.describe("When it was said; all fields null where the source does not say"),
+    said: ReportedTimeSchema.describe("When it was said; all fields null where the source does not say"),
     medium: z.string().nullable().describe("How it was said, in the source's words (\"evening speech\")"),
     about: z.array(ActorStubSchema).describe("The actors the statement is about"),
     respondsTo: z.array(z.string()).describe("Ids of the statements this one answers"),
     respondedBy: z.array(z.string()).describe("Ids of the statements answering this one"),
-    evidence: z.array(EvidenceSchema),
+    ...backingFields,
+    evidence: z.array(EvidenceSchema).describe("Every source's excerpts: a quote carried by two outlets is one statement with evidence from both"),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -77,6 +79,6 @@ export type Statement = z.infer<typeof StatementSchema>;
 /** CSV export: one row per statement; `[]` columns join their values with "; ". */
 export const STATEMENT_CSV_COLUMNS = [
   "id", "speaker.id", "speaker.name", "kind", "quoteType", "text", "said.date", "said.precision", "said.wording",
-  "medium", "about[].id", "about[].name", "respondsTo[]", "respondedBy[]", "evidence[].sourceId", "evidence[].excerpt",
+  "medium", "about[].id", "about[].name", "respondsTo[]", "respondedBy[]", "sourceCount", "disputed", "evidence[].sourceId", "evidence[].excerpt",
   "createdAt", "updatedAt",
 ] as const;
