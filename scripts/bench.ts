@@ -192,7 +192,7 @@ async function measureThroughput(): Promise<{ results: UrlResult[]; rssMb: numbe
   const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   try {
     await prepareDatabase(database, { migrate: true, seed: true });
-    const app = await buildApp({ config, sql: database.sql });
+    const app = await buildApp({ config, sql: database.sql, transaction: database.transaction });
     try {
       const origin = await app.listen({ host: "127.0.0.1", port: 0 });
       const results: UrlResult[] = [];

@@ -32,7 +32,7 @@ const recordingSql: SqlClient = {
     return database.sql.query(text, params);
   },
 };
-const app = await buildApp({ config: { ...config, logLevel: "silent" }, sql: recordingSql });
+const app = await buildApp({ config: { ...config, logLevel: "silent" }, sql: recordingSql, transaction: database.transaction });
 for (const url of URLS) {
   captured.length = 0;
   const response = await app.inject({ method: "GET", url });

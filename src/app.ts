@@ -3,10 +3,23 @@ import cors from "@fastify/cors";
 import { validatorCompiler, type ZodTypeProvider } from "@fastify/type-provider-zod";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Config } from "./config.ts";
-import type { SqlClient } from "./db/database.ts";
+import type { SqlClient, Transact } from "./db/database.ts";
 import { Problem } from "./lib/problem.ts";
 import type { Loaders } from "./lib/shape.ts";
 import { createActorsRepository } from "./modules/actors/actors.repository.ts";
+import { ActorInputSchema, AttackEventInputSchema, SanctionInputSchema, StatementInputSchema } from "./modules/sources/bundle.schemas.ts";
+import { ActorSchema } from "./modules/actors/actors.schemas.ts";
+import { mergeRoutes } from "./modules/actors/actors.merge.routes.ts";
+import { createApiKeysRepository } from "./modules/api-keys/api-keys.repository.ts";
+import { apiKeysRoutes } from "./modules/api-keys/api-keys.routes.ts";
+import { AttackEventSchema } from "./modules/attack-events/attack-events.schemas.ts";
+import { claimsRoutes } from "./modules/facts/claims.routes.ts";
+import { factWriteRoutes } from "./modules/facts/facts.routes.ts";
+import { ActorPatchSchema, AttackEventPatchSchema, SanctionPatchSchema, StatementPatchSchema } from "./modules/facts/facts.schemas.ts";
+import { SanctionSchema } from "./modules/sanctions/sanctions.schemas.ts";
+import { StatementSchema } from "./modules/statements/statements.schemas.ts";
+import { authPlugin } from "./plugins/auth.ts";
+import { idempotencyPlugin } from "./plugins/idempotency.ts";
 import { actorsRoutes } from "./modules/actors/actors.routes.ts";
 import { createActorTimelineRepository } from "./modules/actors/actors.timeline.repository.ts";
 import { createAttackEventsRepository } from "./modules/attack-events/attack-events.repository.ts";
@@ -29,8 +42,10 @@ import { zodSerializerCompiler } from "./plugins/serializer.ts";
 
 export interface AppDependencies {
   config: Config;
-  /** Reads only: migrations and seeding happen before the app is built (db/bootstrap.ts). */
+  /** Migrations and seeding happen before the app is built (db/bootstrap.ts). */
   sql: SqlClient;
+  /** Writes: one transaction on one connection each. */
+  transaction: Transact;
 }
 
 
@@ -38,9 +53,10 @@ export interface AppDependencies {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds the service without listening: the server and the tests share it. */
-export async function buildApp({ config, sql }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, sql, transaction }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    // API keys must never reach a log line.
+    logger: { level: config.logLevel, redact: ["req.headers.authorization", "req.headers[\"idempotency-key\"]"] },
     requestIdHeader: false,
     // Longer than any valid id, so that the id schema, not the router, rejects long ones (400, not 414).
     routerOptions: { maxParamLength: 500 },
@@ -60,15 +76,22 @@ export async function buildApp({ config, sql }: AppDependencies): Promise<Fastif
   await app.register(httpCachePlugin);
   await app.register(cors, {
     origin: config.corsOrigins === "*" ? "*" : config.corsOrigins,
-    methods: ["GET", "HEAD", "OPTIONS"],
-    exposedHeaders: ["ETag", "X-Request-Id", "Retry-After"],
+    methods: ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
+    allowedHeaders: ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-Id"],
+    exposedHeaders: ["ETag", "X-Request-Id", "Retry-After", "Location", "Idempotent-Replayed", "WWW-Authenticate"],
     maxAge: 86_400,
   });
   await app.register(docsPlugin);
+  const apiKeys = createApiKeysRepository(sql);
+  await app.register(authPlugin, { apiKeys });
+  await app.register(idempotencyPlugin, { sql });
 
-  const readPaths: string[] = [];
+  // Every method each path has, for the 405 of the others.
+  const methodsByPath = new Map<string, Set<string>>();
   app.addHook("onRoute", (route) => {
-    if (route.method === "GET" || (Array.isArray(route.method) && route.method.includes("GET"))) readPaths.push(route.url);
+    const methods = methodsByPath.get(route.url) ?? new Set<string>();
+    for (const method of [route.method].flat()) methods.add(method);
+    methodsByPath.set(route.url, methods);
   });
 
   const actors = createActorsRepository(sql);
@@ -83,32 +106,53 @@ export async function buildApp({ config, sql }: AppDependencies): Promise<Fastif
   await app.register(healthRoutes, { sql });
   await app.register(
     async (v1) => {
+      const sanctions = createSanctionsRepository(sql);
+      const attackEvents = createAttackEventsRepository(sql);
       await v1.register(actorsRoutes, { actors, timeline: createActorTimelineRepository(sql), loaders });
       await v1.register(statementsRoutes, { statements, actors, stats: createStatementStatsRepository(sql), loaders });
-      await v1.register(sanctionsRoutes, { sanctions: createSanctionsRepository(sql), actors, loaders });
-      await v1.register(attackEventsRoutes, {
-        attackEvents: createAttackEventsRepository(sql),
-        actors,
-        stats: createAttackEventStatsRepository(sql),
-        loaders,
-      });
-      await v1.register(sourcesRoutes, { sources, loaders });
+      await v1.register(sanctionsRoutes, { sanctions, actors, loaders });
+      await v1.register(attackEventsRoutes, { attackEvents, actors, stats: createAttackEventStatsRepository(sql), loaders });
+      await v1.register(sourcesRoutes, { sources, loaders, transaction });
       await v1.register(searchRoutes, { search: createSearchRepository(sql) });
+      await v1.register(apiKeysRoutes, { apiKeys });
+      const writes = { transaction, sql };
+      await v1.register(factWriteRoutes, {
+        ...writes, kind: "actor", collection: "actors", noun: "actor", bundleList: "actors", tag: "actors", operationName: "Actor",
+        input: ActorInputSchema, patch: ActorPatchSchema, item: ActorSchema, findById: (id) => actors.findById(id),
+      });
+      await v1.register(factWriteRoutes, {
+        ...writes, kind: "statement", collection: "statements", noun: "statement", bundleList: "statements", tag: "statements",
+        operationName: "Statement", input: StatementInputSchema, patch: StatementPatchSchema, item: StatementSchema,
+        findById: (id) => statements.findById(id),
+      });
+      await v1.register(factWriteRoutes, {
+        ...writes, kind: "sanction", collection: "sanctions", noun: "sanction", bundleList: "sanctions", tag: "sanctions",
+        operationName: "Sanction", input: SanctionInputSchema, patch: SanctionPatchSchema, item: SanctionSchema,
+        findById: (id) => sanctions.findById(id),
+      });
+      await v1.register(factWriteRoutes, {
+        ...writes, kind: "attackEvent", collection: "attack-events", noun: "attack event", bundleList: "attackEvents",
+        tag: "attack-events", operationName: "AttackEvent", input: AttackEventInputSchema, patch: AttackEventPatchSchema,
+        item: AttackEventSchema, findById: (id) => attackEvents.findById(id),
+      });
+      await v1.register(claimsRoutes, writes);
+      await v1.register(mergeRoutes, { ...writes, actors });
     },
     { prefix: "/v1" },
   );
 
-  // The API is read-only: other methods on a readable path are 405 with Allow, not a bare 404.
+  // Other methods on a known path are 405 with Allow, not a bare 404.
   app.after(() => {
-    for (const url of new Set(readPaths.filter((path) => path.startsWith("/v1/")))) {
+    for (const [url, methods] of [...methodsByPath].filter(([path]) => path.startsWith("/v1/"))) {
+      const missing = ["GET", "POST", "PUT", "PATCH", "DELETE"].filter((method) => !methods.has(method));
+      if (missing.length === 0) continue;
+      const allow = [...methods].filter((method) => method !== "OPTIONS").sort().join(", ");
       app.route({
-        method: ["POST", "PUT", "PATCH", "DELETE"],
+        method: missing,
         url,
         schema: { hide: true },
         handler: async (request) => {
-          throw new Problem(405, "Method Not Allowed", `${request.method} is not supported here; this API is read-only.`, [], {
-            allow: "GET, HEAD",
-          });
+          throw new Problem(405, "Method Not Allowed", `${request.method} is not supported here; ${url} allows ${allow}.`, [], { allow });
         },
       });
     }

@@ -7,7 +7,7 @@ const startedAt = performance.now();
 const config = loadConfig();
 const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
 const prepared = await prepareDatabase(database, { migrate: config.autoMigrate, seed: config.autoSeed });
-const app = await buildApp({ config, sql: database.sql });
+const app = await buildApp({ config, sql: database.sql, transaction: database.transaction });
 
 app.log.info(
   { database: database.kind, appliedMigrations: prepared.appliedMigrations, seeded: prepared.seeded },

@@ -64,17 +64,23 @@ async function openServer(url: string, options: DatabaseOptions): Promise<Databa
       }
     },
     async transaction(work) {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        const result = await work({ query: async (text, params) => (await client.query(text, params as unknown[])).rows });
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw error;
-      } finally {
-        client.release();
+      // Writers lock the facts they render; two that lock in other orders deadlock, and PostgreSQL
+      // aborts one. The work is plain database work, so it runs again.
+      for (let attempt = 1; ; attempt++) {
+        const client = await pool.connect();
+        try {
+          await client.query("BEGIN");
+          const result = await work({ query: async (text, params) => (await client.query(text, params as unknown[])).rows });
+          await client.query("COMMIT");
+          return result;
+        } catch (error) {
+          await client.query("ROLLBACK").catch(() => {});
+          const code = (error as { code?: string }).code;
+          if (attempt < 5 && (code === "40P01" || code === "40001")) continue;
+          throw error;
+        } finally {
+          client.release();
+        }
       }
     },
     async close() {

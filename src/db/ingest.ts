@@ -31,6 +31,9 @@ export const FACT_TABLE: Record<FactKind, string> = {
   targetGroup: "sanction_target_groups",
 };
 
+/** A field name in an error: `body.statements[0].evidence[1]`, without empty segments. */
+const at = (...segments: string[]) => segments.filter(Boolean).join(".");
+
 const PARENT_COLUMN: Partial<Record<FactKind, string>> = { impact: "event_id", targetGroup: "sanction_id" };
 
 export interface IngestSummary {
@@ -95,13 +98,13 @@ function checkDuplicates(parts: TakenApart, prefix: string, errors: FieldError[]
   const seen = new Map<string, string>();
   for (const fact of parts.facts) {
     const key = `${fact.kind}:${fact.id}`;
-    if (seen.has(key)) errors.push({ field: `${prefix}.${fact.path}.id`, message: `The id "${fact.id}" is also used by ${prefix}.${seen.get(key)}` });
+    if (seen.has(key)) errors.push({ field: at(prefix, fact.path, "id"), message: `The id "${fact.id}" is also used by ${at(prefix, seen.get(key)!)}` });
     else seen.set(key, fact.path);
   }
   const claimKeys = new Set<string>();
   for (const spec of parts.claims) {
     const key = identity(spec);
-    if (claimKeys.has(key)) errors.push({ field: `${prefix}.${spec.path}`, message: "Given twice" });
+    if (claimKeys.has(key)) errors.push({ field: at(prefix, spec.path), message: "Given twice" });
     claimKeys.add(key);
   }
 }
@@ -174,13 +177,13 @@ async function checkReferences(tx: SqlClient, parts: TakenApart, prefix: string,
   const references = actorReferences(parts).filter((reference) => !defined.has(reference.id));
   const known = await liveIds(tx, "actors", references.map((reference) => reference.id));
   for (const reference of references) {
-    if (!known.has(reference.id)) errors.push({ field: `${prefix}.${reference.path}`, message: `No actor has the id "${reference.id}"; add it to the bundle's actors` });
+    if (!known.has(reference.id)) errors.push({ field: at(prefix, reference.path), message: `No actor has the id "${reference.id}"; add it to the bundle's actors` });
   }
   const statements = new Set(parts.facts.filter((fact) => fact.kind === "statement").map((fact) => fact.id));
   const statementRefs = parts.claims.filter((spec) => spec.statementValueId && !statements.has(spec.statementValueId));
   const knownStatements = await liveIds(tx, "statements", statementRefs.map((spec) => spec.statementValueId!));
   for (const spec of statementRefs) {
-    if (!knownStatements.has(spec.statementValueId!)) errors.push({ field: `${prefix}.${spec.path}`, message: `No statement has the id "${spec.statementValueId}"` });
+    if (!knownStatements.has(spec.statementValueId!)) errors.push({ field: at(prefix, spec.path), message: `No statement has the id "${spec.statementValueId}"` });
   }
 }
 
@@ -196,7 +199,7 @@ function locateAll(specs: ClaimSpec[], text: string, prefix: string, errors: Fie
     ...spec,
     spans: spec.excerpts.flatMap((excerpt, index) => {
       const [quoted, occurrence] = typeof excerpt === "string" ? [excerpt, undefined] : [excerpt.text, excerpt.occurrence];
-      const field = `${prefix}.${spec.path.endsWith(".evidence") ? spec.path : `${spec.path}.evidence`}[${index}]`;
+      const field = `${at(prefix, spec.path.endsWith("evidence") ? spec.path : at(spec.path, "evidence"))}[${index}]`;
       try {
         return [{ ...locateExcerpt(text, quoted, occurrence), excerpt: quoted }];
       } catch (error) {
@@ -217,7 +220,7 @@ async function checkSubFactParents(tx: SqlClient, parts: TakenApart, prefix: str
     );
     for (const row of rows) {
       const fact = facts.find((candidate) => candidate.id === row.id)!;
-      if (row.parent !== fact.parentId) errors.push({ field: `${prefix}.${fact.path}.id`, message: `"${row.id}" belongs to "${row.parent}"` });
+      if (row.parent !== fact.parentId) errors.push({ field: at(prefix, fact.path, "id"), message: `"${row.id}" belongs to "${row.parent}"` });
     }
   }
 }
@@ -277,7 +280,7 @@ async function updateOwnedFact(tx: SqlClient, fact: FactRow, columns: Record<str
   if (differing.length === 0) return;
   if (current.owner !== options.sourceId) {
     warnings.push({
-      field: `${options.fieldPrefix}.${fact.path}`,
+      field: at(options.fieldPrefix, fact.path),
       message: `Kept the existing ${differing.join(", ")} of "${fact.id}": another source created it (its claims were added)`,
     });
     return;

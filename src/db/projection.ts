@@ -610,9 +610,11 @@ async function refreshKind(tx: SqlClient, kind: ResourceKind, ids: string[], con
   const rows = await tx.query<FactState>(
     `SELECT id, doc, doc_hash, version, deleted_reason,
             to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at, ${renderer.columns}
-       FROM ${table} WHERE id = ANY($1) ORDER BY id`,
+       FROM ${table} WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
     [ids],
   );
+  // The row locks make concurrent writers render one after the other: each reads the claims the
+  // previous one committed, so no rendering is computed from a snapshot missing another's claims.
   const renderings = await renderer.render(tx, rows as never[]);
   const changes: FactChange[] = [];
   const now = new Date().toISOString();

@@ -262,12 +262,12 @@ export function actorReferences(parts: TakenApart): { id: string; path: string }
   for (const fact of parts.facts) {
     for (const [column, name] of Object.entries(columns)) {
       const value = fact.columns[column];
-      if (typeof value === "string") references.push({ id: value, path: `${fact.path}.${name}` });
+      if (typeof value === "string") references.push({ id: value, path: [fact.path, name].filter(Boolean).join(".") });
     }
   }
   for (const spec of parts.claims) {
     if (spec.actorValueId) references.push({ id: spec.actorValueId, path: spec.path });
-    if (spec.reportedById) references.push({ id: spec.reportedById, path: `${spec.path} (reportedBy)` });
+    if (spec.reportedById) references.push({ id: spec.reportedById, path: [spec.path, "reportedBy"].filter(Boolean).join(".") });
   }
   return references;
 }

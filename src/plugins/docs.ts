@@ -44,7 +44,8 @@ const transform: SwaggerTransform = (route) => {
   if (scope && responses) secure(transformed.schema as OperationSchema, responses, scope, isIdempotent(route.route.method, route.route.config));
   for (const [status, schema] of Object.entries(responses ?? {})) {
     if (status === "204") {
-      responses![status] = { description: RESPONSE_DESCRIPTIONS[status] };
+      // @fastify/swagger leaves out the content of a `null` schema: a 204 has none.
+      responses![status] = { type: "null", description: RESPONSE_DESCRIPTIONS[status] };
       continue;
     }
     const mediaType = Number(status) >= 400 ? "application/problem+json" : "application/json";
@@ -69,9 +70,9 @@ interface OperationSchema {
  * key), the 401 and 403 it can answer, and, on idempotent POSTs, the `Idempotency-Key` header.
  * Problem responses share one schema; the 500 that every route has (plugins/errors.ts) is it.
  */
-function secure(schema: OperationSchema, responses: Record<string, unknown>, scope: string, idempotent: boolean) {
+function secure(schema: OperationSchema, responses: Record<string, unknown>, scope: Parameters<typeof securityFor>[0], idempotent: boolean) {
   const problem = responses["500"];
-  schema.security = securityFor(scope as Parameters<typeof securityFor>[0]);
+  schema.security = securityFor(scope);
   const needs = `Needs an API key with the \`${scope}\` scope.`;
   schema.description = schema.description ? `${schema.description}\n\n${needs}` : needs;
   Object.assign(responses, { 401: problem, 403: problem });

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { SqlClient } from "../db/database.ts";
-import { Problem, badRequest } from "../lib/problem.ts";
+import { Problem, badRequest, unprocessable } from "../lib/problem.ts";
 import { requiredScope } from "./auth.ts";
 
 export interface IdempotencyOptions {
@@ -148,9 +148,7 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
         // Gone: the first request failed (5xx) and released it. Claim it again.
         if (!row) break;
         if (row.request_hash !== claim.hash) {
-          throw new Problem(
-            422,
-            "Unprocessable Content",
+          throw unprocessable(
             "This Idempotency-Key was used for a different request (another method, path or body); use a new key for a new request.",
           );
         }
@@ -180,8 +178,8 @@ function replay(reply: FastifyReply, stored: StoredResponse): FastifyReply {
   reply.code(stored.status!).header("idempotent-replayed", "true");
   if (stored.location) reply.header("location", stored.location);
   if (stored.response_type) reply.type(stored.response_type);
-  // A string body with its JSON media type is sent as it is, not serialised again.
-  return reply.send(stored.response_body ?? undefined);
+  // The stored body is sent byte for byte: neither serialised again nor given a charset it lacked.
+  return reply.serializer((payload: unknown) => payload as string).send(stored.response_body ?? undefined);
 }
 
 function header(reply: FastifyReply, name: string): string | null {
