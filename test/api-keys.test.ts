@@ -1,9 +1,4 @@
 import { createHash } from "node:crypto";
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
 import type { ZodTypeProvider } from "@fastify/type-provider-zod";
 import type supertest from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -226,55 +221,5 @@ describe("the OpenAPI document", () => {
     const read = operation("get", "/v1/test/public");
     expect(read.security).toBeUndefined();
     expect(Object.keys(read.responses)).not.toContain("401");
-  });
-});
-
-describe("npm run keys", () => {
-  const run = promisify(execFile);
-  const keys = (databaseUrl: string, ...args: string[]) =>
-    run(process.execPath, ["--import", "tsx", "scripts/keys.ts", ...args], {
-      cwd: path.resolve(import.meta.dirname, ".."),
-      env: { ...process.env, DATABASE_URL: databaseUrl },
-    }).then(
-      (result) => ({ code: 0, ...result }),
-      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-    );
-
-  it("creates, lists and revokes keys on a database of its own", { timeout: 60_000 }, async () => {
-    const directory = mkdtempSync(path.join(tmpdir(), "warfacts-keys-"));
-    const url = `pglite://${directory}/pg`;
-    try {
-      const created = await keys(url, "create", "--name", "newsdesk", "--scope", "write", "--scope", "admin");
-      expect(created.code, created.stderr).toBe(0);
-      const key = created.stdout.trim();
-      expect(key).toMatch(KEY_FORMAT);
-      const id = key.slice(3, 15);
-      expect(created.stderr).toContain(id);
-
-      const listed = await keys(url, "list");
-      expect(listed.code, listed.stderr).toBe(0);
-      const [header, row, ...rest] = listed.stdout.trim().split("\n");
-      expect(header).toMatch(/^id\s+name\s+scopes\s+created\s+revoked\s+last used$/);
-      expect(row).toMatch(new RegExp(`^${id}\\s+newsdesk\\s+write,admin\\s+\\d{4}-\\d\\d-\\d\\dT\\S+Z\\s+-\\s+-$`));
-      expect(rest).toEqual([]);
-      expect(listed.stdout).not.toContain(key.slice(16));
-
-      const revoked = await keys(url, "revoke", id);
-      expect(revoked.code, revoked.stderr).toBe(0);
-      expect(revoked.stderr).toMatch(new RegExp(`Revoked API key ${id} "newsdesk" at \\d{4}-`));
-      const unknown = await keys(url, "revoke", "nosuchkey234");
-      expect(unknown.code).toBe(1);
-      expect(unknown.stderr).toContain("nosuchkey234");
-
-      // Usage errors stop before the database is opened: run them side by side.
-      const usageErrors = [[], ["create", "--name", "x"], ["create", "--name", "x", "--scope", "root"], ["rotate"], ["revoke"], ["list", "--name", "x"]];
-      const usages = await Promise.all(usageErrors.map((args) => keys(url, ...args)));
-      usages.forEach((usage, index) => {
-        expect(usage.code, usageErrors[index]!.join(" ")).toBe(2);
-        expect(usage.stderr, usageErrors[index]!.join(" ")).toContain("Usage:");
-      });
-    } finally {
-      rmSync(directory, { recursive: true, force: true });
-    }
   });
 });

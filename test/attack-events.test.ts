@@ -46,18 +46,21 @@ describe("GET /v1/attack-events/{id}", () => {
     const event = AttackEventSchema.parse(
       (await testApp.http().get("/v1/attack-events/ae-2022-12-10-southern-ukraine-drones").expect(200)).body,
     );
-    expect(event.occurred).toEqual({ date: "2022-12-10", precision: "part_of_day", wording: "early Saturday" });
+    expect(event.occurred).toMatchObject({ date: "2022-12-10", precision: "part_of_day", wording: "early Saturday", disputed: false });
     expect(event.attacker).toBeNull();
-    expect(event.launched).toMatchObject({ value: 15, qualifier: "exact" });
+    expect(event.launched).toMatchObject({ value: 15, qualifier: "exact", low: 15, high: 15, disputed: false });
     expect(event.intercepted).toMatchObject({ value: 10, qualifier: "exact" });
-    expect(event.launched!.evidence[0]).toMatchObject({ excerpt: "10 of 15 drones", field: "launched" });
+    expect(event.launched!.claims).toHaveLength(1);
+    expect(event.launched!.claims[0]).toMatchObject({ value: 15, reportedBy: { id: "ukrainian-air-force" }, sourceId: expect.stringMatching(/^bbc-/) });
+    expect(event.launched!.claims[0]!.evidence[0]).toMatchObject({ excerpt: "10 of 15 drones" });
+    expect(event.evidence).toContainEqual(expect.objectContaining({ excerpt: "10 of 15 drones", field: "launched" }));
     expect(event.countsReportedBy?.id).toBe("ukrainian-air-force");
     expect(event.impacts).toHaveLength(1);
     expect(event.impacts[0]).toMatchObject({
       kind: "power_outage",
       place: { id: "odesa", name: "Odesa" },
       peopleAffected: { value: 1_500_000, qualifier: "more_than" },
-      recoveryEstimate: "several days",
+      recoveryEstimate: { value: "several days", disputed: false },
       reportedBy: { id: "volodymyr-zelensky" },
     });
   });
@@ -65,9 +68,9 @@ describe("GET /v1/attack-events/{id}", () => {
   it("keeps casualties as worded where the source gives no number", async () => {
     const event = (await testApp.http().get("/v1/attack-events/ae-2022-10-17-kamikaze-drone-attacks").expect(200)).body;
     expect(event.casualties).toEqual({ killed: null, injured: null, wording: "deadly" });
-    expect(event.occurred).toEqual({ date: "2022-10-17", precision: "day", wording: "on October 17" });
+    expect(event.occurred).toMatchObject({ date: "2022-10-17", precision: "day", wording: "on October 17" });
     const bakhmut = (await testApp.http().get("/v1/attack-events/ae-donbas-bakhmut-fighting").expect(200)).body;
-    expect(bakhmut.occurred).toEqual({ date: null, precision: null, wording: "After months of deadly fighting" });
+    expect(bakhmut.occurred).toMatchObject({ date: null, precision: null, wording: "After months of deadly fighting" });
   });
 
   it("answers an unknown id with a 404 problem", async () => {

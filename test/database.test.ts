@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedBundles } from "../prisma/seed/index.ts";
+import { curatedSources } from "../prisma/seed/index.ts";
 import { prepareDatabase } from "../src/db/bootstrap.ts";
 import { applyPendingMigrations, readMigrations } from "../src/db/migrate.ts";
-import { seedDatabase } from "../src/db/seed.ts";
+import { loadCuratedSources } from "../src/db/seed.ts";
 import { locateExcerpt } from "../src/lib/excerpts.ts";
 import { startTestApp, type TestApp } from "./helpers/test-app.ts";
 
@@ -13,9 +13,9 @@ beforeAll(async () => {
 afterAll(() => testApp?.close());
 
 const TABLES = [
-  "sources", "actors", "actor_aliases", "actor_roles", "actor_descriptions", "statements", "statement_subjects",
+  "sources", "actors", "actor_aliases", "statements", "statement_subjects",
   "statement_links", "sanctions", "sanction_targets", "sanction_target_groups", "sanction_subjects",
-  "attack_events", "attack_event_places", "attack_impacts", "evidence",
+  "attack_events", "attack_event_places", "attack_impacts", "claims", "evidence", "revisions",
 ];
 
 async function rowCounts() {
@@ -56,16 +56,25 @@ describe("seeding", () => {
     const before = await rowCounts();
     expect(before.actors).toBe(31);
     expect(before.statements).toBe(26);
-    await seedDatabase(testApp.database.prisma, seedBundles);
+    const loaded = await loadCuratedSources(testApp.database, curatedSources);
+    expect(loaded.changedFacts).toBe(0);
     expect(await rowCounts()).toEqual(before);
   });
 
-  it("keeps what the API serves unchanged after a reload", async () => {
-    const before = (await testApp.http().get("/v1/attack-events?limit=100").expect(200)).body.data;
-    await seedDatabase(testApp.database.prisma, seedBundles);
-    const after = (await testApp.http().get("/v1/attack-events?limit=100").expect(200)).body.data;
-    const withoutTimes = (items: { updatedAt?: string }[]) => items.map(({ updatedAt: _updatedAt, ...rest }) => rest);
-    expect(withoutTimes(after)).toEqual(withoutTimes(before));
+  it("changes nothing when the same bundle is compared claim by claim: no updatedAt, no version, no revision", async () => {
+    const lists = ["/v1/actors", "/v1/statements", "/v1/sanctions", "/v1/attack-events"];
+    const read = async () => Promise.all(lists.map(async (path) => (await testApp.http().get(`${path}?limit=100`).expect(200)).body.data));
+    const before = await read();
+    const [revisionsBefore] = await testApp.database.sql.query<{ n: string }>("SELECT count(*) AS n FROM revisions");
+    // Forget the digest of the applied bundle, so the reload compares every claim instead of skipping.
+    await testApp.database.sql.query("UPDATE sources SET bundle_digest = NULL");
+    const loaded = await loadCuratedSources(testApp.database, curatedSources);
+    expect(loaded.claims).toMatchObject({ added: 0, changed: 0, removed: 0 });
+    expect(loaded.claims.kept).toBeGreaterThan(200);
+    expect(loaded.changedFacts).toBe(0);
+    expect(await read()).toEqual(before);
+    const [revisionsAfter] = await testApp.database.sql.query<{ n: string }>("SELECT count(*) AS n FROM revisions");
+    expect(revisionsAfter).toEqual(revisionsBefore);
   });
 });
 

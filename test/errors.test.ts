@@ -65,11 +65,12 @@ describe("bad input gets an RFC 9457 problem naming the field", () => {
     await expectProblem("/problems/toString", 404);
   });
 
-  it("answers writes to this read-only API with 405 and Allow", async () => {
-    const response = await testApp.http().delete("/v1/actors/iran").expect(405);
-    expect(response.headers.allow).toBe("GET, HEAD");
+  it("answers a method a path does not have with 405 and Allow", async () => {
+    const response = await testApp.http().put("/v1/actors/iran").send({}).expect(405);
+    expect(response.headers.allow).toBe("DELETE, GET, HEAD, PATCH");
     expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
-    await testApp.http().post("/v1/statements").send({ text: "x" }).expect(405);
+    expect((await testApp.http().delete("/v1/statements").expect(405)).headers.allow).toBe("GET, HEAD, POST");
+    expect((await testApp.http().post("/v1/search").send({}).expect(405)).headers.allow).toBe("GET, HEAD");
   });
 });
 

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import { fetchAll } from "./helpers/crawl.ts";
+import { createKey } from "./helpers/keys.ts";
 import { startTestApp, type TestApp } from "./helpers/test-app.ts";
 
 interface Evidence {
@@ -15,8 +17,10 @@ const SOURCE_ID = "bbc-2022-12-10-iran-russia-main-military-backer";
 const ARTICLE = readFileSync(new URL(`../prisma/seed/sources/${SOURCE_ID}.txt`, import.meta.url), "utf8");
 
 let testApp: TestApp;
+let textReader: string;
 beforeAll(async () => {
   testApp = await startTestApp();
+  textReader = (await createKey(testApp, ["sources:text"])).bearer;
 });
 afterAll(() => testApp?.close());
 
@@ -35,10 +39,29 @@ function collectEvidence(node: unknown, path: string, into: { path: string; evid
 const FACT_LISTS = ["/v1/actors", "/v1/statements", "/v1/sanctions", "/v1/attack-events"];
 
 describe("evidence backs every fact with a verbatim excerpt of its source", () => {
-  it("serves the article's full text unchanged", async () => {
-    const response = await testApp.http().get(`/v1/sources/${SOURCE_ID}`).expect(200);
-    expect(response.body.text).toBe(ARTICLE);
-    expect(response.body).toMatchObject({ publisher: "BBC News", publishedOn: "2022-12-10", authors: ["Elsa Maishman", "Sam Hancock"] });
+  it("keeps the article's text to verify excerpts, and gives it only to a key with the sources:text scope", async () => {
+    const publicRead = await testApp.http().get(`/v1/sources/${SOURCE_ID}`).expect(200);
+    expect(publicRead.body.text).toBeUndefined();
+    expect(publicRead.body).toMatchObject({
+      publisher: "BBC News", publishedOn: "2022-12-10", authors: ["Elsa Maishman", "Sam Hancock"],
+      textSha256: createHash("sha256").update(ARTICLE, "utf8").digest("hex"),
+      textLength: Array.from(ARTICLE).length,
+    });
+    const excerpts = publicRead.body.excerpts as { start: number; end: number; excerpt: string }[];
+    expect(excerpts.length).toBeGreaterThan(50);
+    for (const { start, end, excerpt } of excerpts) expect(Array.from(ARTICLE).slice(start, end).join("")).toBe(excerpt);
+    // The text between the quoted passages is not republished anywhere in the answer.
+    const quoted = new Set(excerpts.flatMap(({ start, end }) => Array.from({ length: end - start }, (_, index) => start + index)));
+    const unquoted = Array.from(ARTICLE).map((character, index) => (quoted.has(index) ? "\n" : character)).join("")
+      .split("\n").map((passage) => passage.trim()).filter((passage) => passage.length >= 12);
+    expect(unquoted.length).toBeGreaterThan(0);
+    for (const passage of unquoted) expect(publicRead.text).not.toContain(passage);
+
+    const writer = (await createKey(testApp, ["write"])).bearer;
+    expect((await testApp.http().get(`/v1/sources/${SOURCE_ID}`).set("authorization", writer).expect(200)).body.text).toBeUndefined();
+    const withText = await testApp.http().get(`/v1/sources/${SOURCE_ID}`).set("authorization", textReader).expect(200);
+    expect(withText.body.text).toBe(ARTICLE);
+    expect(withText.headers["cache-control"]).toBe("private, no-store");
   });
 
   it.each(FACT_LISTS)("every excerpt in %s equals the source text between its offsets", async (path) => {
@@ -49,7 +72,7 @@ describe("evidence backs every fact with a verbatim excerpt of its source", () =
     for (const { path: factPath, evidence } of found) {
       for (const excerpt of evidence) {
         if (!texts.has(excerpt.sourceId)) {
-          const source = await testApp.http().get(`/v1/sources/${excerpt.sourceId}`).expect(200);
+          const source = await testApp.http().get(`/v1/sources/${excerpt.sourceId}`).set("authorization", textReader).expect(200);
           texts.set(excerpt.sourceId, Array.from(source.body.text as string));
         }
         const codePoints = texts.get(excerpt.sourceId)!;

@@ -24,12 +24,15 @@ describe("every read has a strong ETag, and If-None-Match answers 304", () => {
   it.each(READS)("GET %s", async (path) => {
     const first = await plainGet(path).expect(200);
     const etag = first.headers.etag;
-    expect(etag).toMatch(/^"[A-Za-z0-9+/=]+"$/);
-    // Identical content, identical ETag: it is a hash of the body the client receives.
+    expect(etag).toMatch(/^"[A-Za-z0-9+/=_-]+"$/);
+    // Identical content, identical ETag: a hash of the body the client receives, or for a fact the
+    // hash of its rendering (the version If-Match compares when an editor changes it).
     const second = await plainGet(path).expect(200);
     expect(second.text).toBe(first.text);
     expect(second.headers.etag).toBe(etag);
-    expect(etag).toBe(`"${createHash("sha1").update(first.text).digest("base64")}"`);
+    if (!/^\/v1\/(actors|statements|sanctions|attack-events)\/[^/?]+$/.test(path)) {
+      expect(etag).toBe(`"${createHash("sha1").update(first.text).digest("base64")}"`);
+    }
 
     const notModified = await plainGet(path).set("If-None-Match", etag!).expect(304);
     expect(notModified.text ?? "").toBe("");
@@ -136,7 +139,7 @@ describe("Cache-Control", () => {
   });
 
   it("nor is a 405", async () => {
-    const response = await testApp.http().delete("/v1/actors/iran").expect(405);
+    const response = await testApp.http().put("/v1/actors/iran").send({}).expect(405);
     expect(response.headers["cache-control"]).toBe("no-store");
   });
 

@@ -134,6 +134,17 @@ describe("a repeat of a request with the same Idempotency-Key", () => {
     expect(row!.rows).toBe(1);
   });
 
+  it("sent 20 times at once to a slow write runs it once; the other 19 wait for its response", async () => {
+    const body = { name: "slow twenty", delayMs: 200 };
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => post("/v1/test/writes", body, { key: writeKey, idempotencyKey: "slow-twenty" })),
+    );
+    expect(calls.get("slow twenty")).toBe(1);
+    expect(responses.map((response) => response.status)).toEqual(Array(20).fill(201));
+    expect(new Set(responses.map((response) => response.text)).size).toBe(1);
+    expect(responses.filter((response) => response.headers["idempotent-replayed"] === "true").length).toBe(19);
+  });
+
   it("waits for the first response while the first request is still being handled", async () => {
     const body = { name: "slow", delayMs: 300 };
     const [first, repeat] = await Promise.all([
@@ -146,7 +157,8 @@ describe("a repeat of a request with the same Idempotency-Key", () => {
   });
 
   it("is a 409 when the first request is still being handled after the wait", async () => {
-    const body = { name: "too slow", delayMs: WAIT_MS + 1_000 };
+    // Far longer than the wait, so that a loaded machine cannot make the first one finish in time.
+    const body = { name: "too slow", delayMs: WAIT_MS + 3_000 };
     const [first, repeat] = await Promise.all([
       post("/v1/test/writes", body, { key: writeKey, idempotencyKey: "too-slow" }),
       new Promise((resolve) => setTimeout(resolve, 50)).then(() => post("/v1/test/writes", body, { key: writeKey, idempotencyKey: "too-slow" })),

@@ -28,7 +28,7 @@ describe("GET /v1/sanctions", () => {
       announced: { date: "2022-12-10", precision: "day", wording: "on Saturday" },
       targets: [],
     });
-    expect(sanction.targetGroups.map((group: { kind: string; count: number }) => [group.kind, group.count])).toEqual([
+    expect(sanction.targetGroups.map((group: { kind: string; count: { value: number } }) => [group.kind, group.count.value])).toEqual([
       ["individual", 3],
       ["company", 1],
     ]);
@@ -51,8 +51,8 @@ describe("GET /v1/sanctions/{id}", () => {
     const sanction = SanctionSchema.parse((await testApp.http().get("/v1/sanctions/sa-australia-iran-protest-crackdown").expect(200)).body);
     expect(sanction.targets).toEqual([{ id: "iranian-morality-police", name: "Guidance Patrol", type: "government_body" }]);
     expect(sanction.targetGroups).toMatchObject([
-      { kind: "individual", count: 19, qualifier: "exact", description: "other individuals" },
-      { kind: "institution", count: 2, qualifier: "exact" },
+      { kind: "individual", count: { value: 19, qualifier: "exact", disputed: false }, description: "other individuals", sourceCount: 1 },
+      { kind: "institution", count: { value: 2, qualifier: "exact" } },
     ]);
     expect(sanction.about.map((actor) => actor.id).sort()).toEqual(["iran", "mahsa-amini"]);
     expect(sanction.evidence.find((excerpt) => excerpt.field === null)?.excerpt).toContain("Mahsa Amini");

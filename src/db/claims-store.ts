@@ -93,13 +93,14 @@ export interface ActorNames {
   names: string;
 }
 
+/** Names read from the claims themselves, not from derived rows a rendering in progress may not have written yet. */
 export async function loadActorNames(tx: SqlClient, ids: Iterable<string | null | undefined>): Promise<Map<string, ActorNames>> {
   const wanted = [...new Set([...ids].filter((id): id is string => !!id))];
   const byId = new Map<string, ActorNames>();
   if (wanted.length === 0) return byId;
   const rows = await tx.query<{ id: string; name: string; type: string; aliases: string | null }>(
     `SELECT a.id, a.name, lower(a.type::text) AS type,
-            (SELECT string_agg(al.alias, ' ' ORDER BY al.alias) FROM actor_aliases al WHERE al.actor_id = a.id) AS aliases
+            (SELECT string_agg(DISTINCT c.text_value, ' ') FROM claims c WHERE c.actor_id = a.id AND c.field = 'alias') AS aliases
        FROM actors a WHERE a.id = ANY($1)`,
     [wanted],
   );

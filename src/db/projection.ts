@@ -179,11 +179,23 @@ function actorSetField(claims: ClaimRow[], actors: Map<string, ActorNames>) {
   };
 }
 
-/** Every excerpt of the fact's claims, with the field each backs (null: the fact as a whole). */
+/**
+ * Every excerpt of the fact's claims, once, with the field it backs (null: the fact as a whole, or
+ * several of its fields).
+ */
 function factEvidence(claims: ClaimRow[]) {
+  const seen = new Set<string>();
   return claims.flatMap((claim) =>
-    evidenceOf(claim).map((excerpt) => ({ ...excerpt, field: claim.field === "fact" ? null : claim.field })));
+    evidenceOf(claim).flatMap((excerpt) => {
+      const key = `${excerpt.sourceId}:${excerpt.start}:${excerpt.end}`;
+      if (seen.has(key)) return [];
+      seen.add(key);
+      return [{ ...excerpt, field: claim.field === "fact" ? null : claim.field }];
+    }));
 }
+
+/** Excerpts backing a part (a role, a description) as a whole. */
+const wholeEvidence = (claim: ClaimRow) => evidenceOf(claim).map((excerpt) => ({ ...excerpt, field: null }));
 
 const sourcesOf = (claims: ClaimRow[]) => new Set(claims.map((claim) => claim.sourceId));
 
@@ -238,10 +250,10 @@ async function renderActors(tx: SqlClient, rows: ActorRow[]): Promise<Map<string
       id: group[0]!.key,
       title: group[0]!.textValue!,
       organisation: stubOf(actors, group[0]!.actorValueId),
-      evidence: group.flatMap(evidenceOf),
+      evidence: group.flatMap(wholeEvidence),
     }));
     const descriptions = keyedEntries(field("description")).map((group) => ({
-      id: group[0]!.key, text: group[0]!.textValue!, evidence: group.flatMap(evidenceOf),
+      id: group[0]!.key, text: group[0]!.textValue!, evidence: group.flatMap(wholeEvidence),
     }));
     rendered.set(row.id, {
       doc: {

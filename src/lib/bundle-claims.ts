@@ -76,7 +76,20 @@ export function takeApart(bundle: Bundle): TakenApart {
   bundle.statements.forEach((statement, index) => addStatement(out, statement, `statements[${index}]`));
   bundle.sanctions.forEach((sanction, index) => addSanction(out, sanction, `sanctions[${index}]`));
   bundle.attackEvents.forEach((event, index) => addAttackEvent(out, event, `attackEvents[${index}]`));
+  backWithFactExcerpts(out.claims);
   return out;
+}
+
+/**
+ * A claim given without excerpts of its own (a place, a date the fact's sentence gives) is backed by
+ * the excerpts of its fact in the same source: every claim carries the verbatim text behind it.
+ */
+function backWithFactExcerpts(claims: ClaimSpec[]): void {
+  const factExcerpts = new Map<string, ExcerptInput[]>();
+  for (const spec of claims) if (spec.field === "fact") factExcerpts.set(`${spec.kind}:${spec.subjectId}`, spec.excerpts);
+  for (const spec of claims) {
+    if (spec.excerpts.length === 0) spec.excerpts = factExcerpts.get(`${spec.kind}:${spec.subjectId}`) ?? [];
+  }
 }
 
 type ClaimTarget = { kind: FactKind; subjectId: string; reportedBy?: string | undefined };

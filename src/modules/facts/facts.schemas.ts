@@ -111,9 +111,9 @@ export const ClaimInputSchema = z
     actorId: id.optional().describe("For attacker, place, about, target"),
     statementId: id.optional().describe("For respondsTo"),
     reportedBy: id.optional().describe("Who the source attributes the claim to"),
-    evidence: z.array(ExcerptInputSchema).max(50).default([]).describe("Verbatim excerpts of the source backing the claim"),
+    evidence: z.array(ExcerptInputSchema).min(1).max(50).describe("Verbatim excerpts of the source backing the claim"),
   })
-  .meta({ id: "ClaimInput", description: "One source's claim about one field of a fact" });
+  .meta({ id: "NewClaim", description: "One source's claim about one field of a fact" });
 
 export type ClaimInput = z.output<typeof ClaimInputSchema>;
 
@@ -130,7 +130,7 @@ export const ClaimEvidenceInputSchema = z
     z.strictObject({ start: z.number().int().min(0).max(10_000_000), end: z.number().int().min(1).max(10_000_000) })
       .refine((span) => span.start < span.end, { message: "start must be before end", path: ["end"] }),
   ])
-  .meta({ id: "ClaimEvidenceInput", description: "An excerpt by its text (the server finds it), or by its offsets in code points" });
+  .meta({ id: "NewClaimEvidence", description: "An excerpt by its text (the server finds it), or by its offsets in code points" });
 
 export const ClaimRecordSchema = z
   .object({
@@ -168,7 +168,7 @@ export const RevisionListSchema = z
 
 export const MergeInputSchema = z
   .strictObject({ duplicateId: id.describe("The actor to fold into this one; its id then answers 308 here") })
-  .meta({ id: "MergeInput" });
+  .meta({ id: "ActorMerge" });
 
 export const IfMatchHeaderSchema = z.object({
   "if-match": z.string().max(1000).optional().describe("The ETag of the version you read: 412 if the fact changed since"),

@@ -18,7 +18,7 @@ export const ExcerptInputSchema = z
       occurrence: z.number().int().min(1).max(10_000).optional().describe("Which occurrence (1-based) when the text contains the excerpt more than once"),
     }),
   ])
-  .meta({ id: "ExcerptInput", description: "A verbatim excerpt of the source; the server finds its offsets" });
+  .meta({ id: "BundleExcerpt", description: "A verbatim excerpt of the source; the server finds its offsets" });
 
 const evidence = z.array(ExcerptInputSchema).max(50);
 const reportedBy = id.optional().describe("The actor the source attributes this to (\"Ukrainian Air Force\")");
@@ -32,7 +32,7 @@ export const TimeInputSchema = z
     evidence: evidence.optional(),
   })
   .refine((time) => time.date !== undefined || time.wording !== undefined, "Give a date, a wording, or both")
-  .meta({ id: "TimeInput" });
+  .meta({ id: "BundleTime" });
 
 export const NumberInputSchema = z
   .strictObject({
@@ -45,15 +45,15 @@ export const NumberInputSchema = z
   })
   .refine((number) => number.low === undefined || number.low <= number.value, { message: "low must not exceed value", path: ["low"] })
   .refine((number) => number.high === undefined || number.high >= number.value, { message: "high must not be below value", path: ["high"] })
-  .meta({ id: "NumberInput", description: "A number as the source reports it" });
+  .meta({ id: "BundleNumber", description: "A number as the source reports it" });
 
 export const TextInputSchema = z
   .union([text(500), z.strictObject({ value: text(500), reportedBy, evidence: evidence.optional() })])
-  .meta({ id: "TextInput", description: "A value in the source's words, with its excerpts" });
+  .meta({ id: "BundleText", description: "A value in the source's words, with its excerpts" });
 
 export const ActorRefInputSchema = z
   .union([id, z.strictObject({ id, reportedBy, evidence: evidence.optional() })])
-  .meta({ id: "ActorRefInput", description: "An actor id, or an actor id with the excerpts that name it" });
+  .meta({ id: "BundleActorRef", description: "An actor id, or an actor id with the excerpts that name it" });
 
 export const ActorInputSchema = z
   .strictObject({
@@ -72,7 +72,7 @@ export const ActorInputSchema = z
     reportedBy,
     evidence,
   })
-  .meta({ id: "ActorInput" });
+  .meta({ id: "BundleActor" });
 
 export const StatementInputSchema = z
   .strictObject({
@@ -88,7 +88,7 @@ export const StatementInputSchema = z
     reportedBy,
     evidence,
   })
-  .meta({ id: "StatementInput" });
+  .meta({ id: "BundleStatement" });
 
 export const SanctionInputSchema = z
   .strictObject({
@@ -117,7 +117,7 @@ export const SanctionInputSchema = z
     reportedBy,
     evidence,
   })
-  .meta({ id: "SanctionInput" });
+  .meta({ id: "BundleSanction" });
 
 export const AttackEventInputSchema = z
   .strictObject({
@@ -151,7 +151,7 @@ export const AttackEventInputSchema = z
     reportedBy: reportedBy.describe("Who the source attributes the event's figures to, unless a figure names its own"),
     evidence,
   })
-  .meta({ id: "AttackEventInput" });
+  .meta({ id: "BundleAttackEvent" });
 
 export const BundleSchema = z
   .strictObject({
@@ -182,7 +182,7 @@ export const SourceInputSchema = z
     text: z.string().min(1).max(2_000_000).refine((value) => !value.includes("\u0000"), "NUL bytes are not allowed")
       .describe("The full text that excerpts are verified against; stored, never republished"),
   })
-  .meta({ id: "SourceInput" });
+  .meta({ id: "NewSource" });
 
 export type Bundle = z.output<typeof BundleSchema>;
 export type BundleInput = z.input<typeof BundleSchema>;
