@@ -99,7 +99,8 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
     claim.settled = true;
     const body = typeof payload === "string" ? payload : Buffer.isBuffer(payload) ? payload.toString("utf8") : payload == null ? null : undefined;
     if (reply.statusCode >= 500 || body === undefined) {
-      // Nothing was done, or nothing that can be replayed (a stream): let a retry run again.
+      // A 5xx is a failure the client should retry for real, not see replayed (writes run in a
+      // transaction that a 5xx rolled back); a streamed body cannot be stored, and an empty replay would lie.
       await release(claim);
     } else {
       await sql.query(
