@@ -44,6 +44,8 @@ export interface ClaimSpec {
   datePrecision: string | null;
   dateWording: string | null;
   excerpts: ExcerptInput[];
+  /** The excerpts are the fact's, borrowed (the fact's own claim reports any problem with them). */
+  borrowed?: boolean;
   /** Where in the request the claim came from, for error messages (`attackEvents[1].launched`). */
   path: string;
 }
@@ -88,7 +90,9 @@ function backWithFactExcerpts(claims: ClaimSpec[]): void {
   const factExcerpts = new Map<string, ExcerptInput[]>();
   for (const spec of claims) if (spec.field === "fact") factExcerpts.set(`${spec.kind}:${spec.subjectId}`, spec.excerpts);
   for (const spec of claims) {
-    if (spec.excerpts.length === 0) spec.excerpts = factExcerpts.get(`${spec.kind}:${spec.subjectId}`) ?? [];
+    if (spec.excerpts.length > 0) continue;
+    spec.excerpts = factExcerpts.get(`${spec.kind}:${spec.subjectId}`) ?? [];
+    spec.borrowed = true;
   }
 }
 

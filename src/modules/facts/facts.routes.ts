@@ -123,17 +123,21 @@ export const factWriteRoutes: FastifyPluginAsyncZod<FactWriteOptions> = async (a
       summary: `Create a ${noun} from one source`,
       description:
         `Creates the ${noun} with this source's claims about it (kept as the editor's: a later bundle of the source does not remove them). ` +
-        "Excerpts are located in the source's text: 422 names any that is missing or ambiguous. An id already in use is a 409.",
+        "Excerpts are located in the source's text: 422 names any that is missing or ambiguous. An id already in use is a 409. " +
+        "A statement whose speaker and words are those of a statement already known is that statement: the source's claims are " +
+        "added to it, and the answer is 200 with it (and its Location) instead of 201.",
       body: options.input.extend(SourceRefSchema),
-      response: { 201: options.item },
+      response: { 201: options.item, ...(kind === "statement" ? { 200: options.item } : {}) },
     },
     handler: async (request, reply) => {
       const { sourceId, ...fact } = request.body as { sourceId: string } & Record<string, unknown>;
       const parts = takeApart({ actors: [], statements: [], sanctions: [], attackEvents: [], [options.bundleList]: [fact] } as Bundle);
       for (const part of [...parts.facts, ...parts.claims]) part.path = part.path.replace(/^\w+\[0\]\.?/, "");
-      await transaction((tx) => createFact(tx, kind, parts, sourceId, changeContext(request, null)));
-      const id = String(fact.id);
-      reply.code(201).header("location", `/v1/${collection}/${encodeURIComponent(id)}`);
+      const summary = await transaction((tx) => createFact(tx, kind, parts, sourceId, changeContext(request, null)));
+      // A quote already known (same speaker, same words) is that statement: its claims went to it.
+      const matched = summary.matched.find((match) => match.id === fact.id);
+      const id = matched?.matchedId ?? String(fact.id);
+      reply.code(matched ? 200 : 201).header("location", `/v1/${collection}/${encodeURIComponent(id)}`);
       return liveItem(reply, await itemResponse(id), address(id), true) as never;
     },
   });
