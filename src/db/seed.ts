@@ -4,6 +4,7 @@ import type { CuratedSource } from "../../prisma/seed/types.ts";
 import { BundleSchema } from "../modules/sources/bundle.schemas.ts";
 import type { Database, SqlClient } from "./database.ts";
 import { applyBundle, type IngestSummary } from "./ingest.ts";
+import type { ChangeContext } from "./projection.ts";
 
 const SOURCE_TEXT_DIR = path.resolve(import.meta.dirname, "../../prisma/seed/sources");
 
@@ -22,16 +23,34 @@ export async function loadCuratedSources(database: Database, sources: CuratedSou
   for (const curated of sources) {
     const { textFile, ...metadata } = curated.source;
     const text = readFileSync(path.join(SOURCE_TEXT_DIR, textFile), "utf8");
-    const bundle = BundleSchema.parse(curated.bundle);
-    const summary = await database.transaction(async (tx) => {
-      await saveSource(tx, { ...metadata, text });
-      return applyBundle(tx, bundle, { sourceId: metadata.id, context: { apiKeyId: null, sourceId: metadata.id }, fieldPrefix: curated.source.id });
-    });
+    const summary = await ingestSourceBundle(database, { ...metadata, text }, curated.bundle, { apiKeyId: null, sourceId: metadata.id });
     counts.sources += 1;
     counts.changedFacts += summary.changes.length;
     for (const key of Object.keys(counts.claims) as (keyof SeedCounts["claims"])[]) counts.claims[key] += summary.claims[key];
   }
   return counts;
+}
+
+/**
+ * A source and all its facts, in one transaction: the source is created or its metadata brought up
+ * to date, then its bundle applied. The seed, `npm run ingest` and nothing else use it; the API
+ * does the same in two calls.
+ */
+export async function ingestSourceBundle(
+  database: Database,
+  source: SourceRecord,
+  bundleInput: unknown,
+  context: ChangeContext,
+): Promise<IngestSummary> {
+  const bundle = BundleSchema.parse(bundleInput);
+  return database.transaction(async (tx) => {
+    await saveSource(tx, source);
+    return applyBundle(tx, bundle, { sourceId: source.id, context, fieldPrefix: "bundle" });
+  });
+}
+
+export async function sourceExists(sql: SqlClient, id: string): Promise<boolean> {
+  return (await sql.query(`SELECT 1 FROM sources WHERE id = $1`, [id])).length > 0;
 }
 
 export interface SourceRecord {

@@ -73,7 +73,7 @@ export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, { apiKeys
       });
     }
   });
-});
+}, { name: "warfacts-auth" });
 
 // Messages never repeat the key, nor any part of it: problems may end up in logs and bug reports.
 async function authenticate(apiKeys: AuthOptions["apiKeys"], header: string): Promise<AuthenticatedKey> {

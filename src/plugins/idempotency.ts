@@ -62,7 +62,8 @@ const claims = new WeakMap<FastifyRequest, Claim>();
 /**
  * `Idempotency-Key` with Stripe's semantics, on POST routes that need an API key. Each step is its
  * own short statement and no transaction is held while waiting, so the single connection of the
- * embedded database is never blocked by a request that waits for another.
+ * embedded database is never blocked by a request that waits for another. Register it after the auth
+ * plugin, whose `request.apiKey` scopes the keys (fastify-plugin refuses the other order).
  */
 export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInstance, { sql, waitMs = DEFAULT_WAIT_MS }) => {
   let lastSweep = 0;
@@ -173,7 +174,7 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
       [claim.apiKeyId, claim.key, claim.claimedAt],
     );
   }
-});
+}, { name: "warfacts-idempotency", dependencies: ["warfacts-auth"] });
 
 function replay(reply: FastifyReply, stored: StoredResponse): FastifyReply {
   reply.code(stored.status!).header("idempotent-replayed", "true");

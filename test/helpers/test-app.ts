@@ -4,7 +4,7 @@ import pg from "pg";
 import supertest from "supertest";
 import { inject } from "vitest";
 import { buildApp } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
+import { type Config, loadConfig } from "../../src/config.ts";
 import { prepareDatabase } from "../../src/db/bootstrap.ts";
 import { type Database, openDatabase } from "../../src/db/database.ts";
 
@@ -25,7 +25,7 @@ export async function startTestApp(): Promise<TestApp> {
   const { database, dispose } = await freshDatabase(process.env.DATABASE_URL);
   // On the embedded database this finds the snapshot up to date and does nothing.
   await prepareDatabase(database, { migrate: true, seed: true });
-  const app = await buildApp({ config: { ...loadConfig({}), logLevel: process.env.TEST_LOG ?? "silent" }, sql: database.sql, transaction: database.transaction });
+  const app = await buildApp({ config: { ...loadConfig({}), logLevel: (process.env.TEST_LOG ?? "silent") as Config["logLevel"] }, sql: database.sql, transaction: database.transaction });
   await app.ready();
   return {
     app,

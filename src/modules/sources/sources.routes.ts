@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { Transact } from "../../db/database.ts";
 import { applyBundle } from "../../db/ingest.ts";
-import { insertSource } from "../../db/seed.ts";
+import { insertSource, sourceExists } from "../../db/seed.ts";
 import { conflict, notFound } from "../../lib/problem.ts";
 import { changeContext } from "../facts/facts.routes.ts";
 import { BundleSchema, SourceInputSchema } from "./bundle.schemas.ts";
@@ -92,8 +92,7 @@ export const sourcesRoutes: FastifyPluginAsyncZod<SourcesRouteOptions> = async (
     handler: async (request) => {
       const sourceId = request.params.id;
       const summary = await transaction(async (tx) => {
-        const [source] = await tx.query(`SELECT 1 FROM sources WHERE id = $1`, [sourceId]);
-        if (!source) throw notFound(`No source has the id "${sourceId}"; create it with POST /v1/sources first.`);
+        if (!(await sourceExists(tx, sourceId))) throw notFound(`No source has the id "${sourceId}"; create it with POST /v1/sources first.`);
         return applyBundle(tx, request.body, { sourceId, context: changeContext(request, sourceId), fieldPrefix: "body" });
       });
       return summary;
