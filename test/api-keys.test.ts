@@ -200,6 +200,7 @@ describe("authentication and scopes", () => {
 describe("the OpenAPI document", () => {
   interface Operation {
     security?: unknown;
+    description?: string;
     parameters?: Array<{ in: string; name: string }>;
     responses: Record<string, { content?: Record<string, unknown> }>;
   }
@@ -210,14 +211,20 @@ describe("the OpenAPI document", () => {
     const operation = (method: string, url: string) => document.paths[url][method] as Operation;
     const create = operation("post", "/v1/api-keys");
     expect(create.security).toEqual([{ bearerAuth: ["admin"] }]);
-    expect(create.parameters?.find((parameter) => parameter.in === "header")?.name).toBe("idempotency-key");
-    for (const status of ["201", "400", "401", "403", "409", "422"]) expect(Object.keys(create.responses[status]?.content ?? {}), status).toEqual([status === "201" ? "application/json" : "application/problem+json"]);
+    for (const status of ["201", "400", "401", "403"]) expect(Object.keys(create.responses[status]?.content ?? {}), status).toEqual([status === "201" ? "application/json" : "application/problem+json"]);
+    // Its response carries a secret, so it opts out of Idempotency-Key: no header, no 409 or 422.
+    expect(create.parameters?.map((parameter) => parameter.name) ?? []).not.toContain("idempotency-key");
+    for (const status of ["409", "422"]) expect(Object.keys(create.responses)).not.toContain(status);
+    expect(create.description).toContain("`Idempotency-Key` is not supported");
     const revoke = operation("delete", "/v1/api-keys/{id}");
     expect(revoke.security).toEqual([{ bearerAuth: ["admin"] }]);
     expect(revoke.responses["204"]?.content).toBeUndefined();
     expect(Object.keys(revoke.responses)).toEqual(expect.arrayContaining(["401", "403", "404"]));
     expect(Object.keys(revoke.responses)).not.toContain("422");
-    expect(operation("post", "/v1/test/writes").security).toEqual([{ bearerAuth: ["write"] }]);
+    const write = operation("post", "/v1/test/writes");
+    expect(write.security).toEqual([{ bearerAuth: ["write"] }]);
+    expect(write.parameters?.find((parameter) => parameter.in === "header")?.name).toBe("idempotency-key");
+    for (const status of ["409", "422"]) expect(Object.keys(write.responses[status]?.content ?? {}), status).toEqual(["application/problem+json"]);
     const read = operation("get", "/v1/test/public");
     expect(read.security).toBeUndefined();
     expect(Object.keys(read.responses)).not.toContain("401");

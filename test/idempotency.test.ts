@@ -8,9 +8,9 @@ import { type AuthTestApp, startAuthApp } from "./helpers/auth-app.ts";
 
 let testApp: AuthTestApp;
 let adminKey: string;
-let otherAdminKey: string;
 let writeKey: string;
-// How many times the test write route's handler ran, per `name` in the body.
+let otherWriteKey: string;
+// How many times the test write routes' handler ran, per `name` in the body.
 const calls = new Map<string, number>();
 const WAIT_MS = 1_500;
 
@@ -20,41 +20,48 @@ beforeAll(async () => {
     routes: async (v1) => {
       const app = v1.withTypeProvider<ZodTypeProvider>();
       const failedOnce = new Set<string>();
-      app.post("/test/writes", {
-        config: { scope: "write" },
-        schema: {
-          operationId: "testWrite",
-          tags: ["test"],
-          summary: "A write whose outcome the body chooses",
-          body: z.strictObject({
-            name: z.string(),
-            delayMs: z.number().int().optional(),
-            outcome: z.enum(["ok", "fail-once", "not-found"]).default("ok"),
-            large: z.boolean().optional(),
-          }),
-          response: { 201: z.object({ name: z.string(), call: z.number(), padding: z.string().optional() }) },
-        },
-        handler: async (request, reply) => {
-          const { name, delayMs, outcome, large } = request.body;
-          const call = (calls.get(name) ?? 0) + 1;
-          calls.set(name, call);
-          if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
-          if (outcome === "fail-once" && !failedOnce.has(name)) {
-            failedOnce.add(name);
-            throw new Error("a bug, this once");
-          }
-          if (outcome === "not-found") throw notFound(`Nothing called "${name}".`);
-          return reply
-            .code(201)
-            .header("location", `/v1/test/writes/${name}/${call}`)
-            .send({ name, call, ...(large ? { padding: "drone ".repeat(2_000) } : {}) });
-        },
-      });
+      // The idempotent write the tests use, and the same write at a second path (a different request).
+      for (const [url, operationId] of [["/test/writes", "testWrite"], ["/test/other-writes", "testOtherWrite"]] as const) {
+        app.post(url, {
+          config: { scope: "write" },
+          schema: {
+            operationId,
+            tags: ["test"],
+            summary: "A write whose outcome the body chooses",
+            body: z.strictObject({
+              name: z.string(),
+              tags: z.array(z.string()).optional(),
+              delayMs: z.number().int().optional(),
+              outcome: z.enum(["ok", "fail-once", "not-found"]).default("ok"),
+              large: z.boolean().optional(),
+            }),
+            response: {
+              201: z.object({ name: z.string(), tags: z.array(z.string()).optional(), call: z.number(), padding: z.string().optional() }),
+              400: ProblemSchema,
+            },
+          },
+          handler: async (request, reply) => {
+            const { name, tags, delayMs, outcome, large } = request.body;
+            const call = (calls.get(name) ?? 0) + 1;
+            calls.set(name, call);
+            if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+            if (outcome === "fail-once" && !failedOnce.has(name)) {
+              failedOnce.add(name);
+              throw new Error("a bug, this once");
+            }
+            if (outcome === "not-found") throw notFound(`Nothing called "${name}".`);
+            return reply
+              .code(201)
+              .header("location", `/v1${url}/${encodeURIComponent(name)}/${call}`)
+              .send({ name, tags, call, ...(large ? { padding: "drone ".repeat(2_000) } : {}) });
+          },
+        });
+      }
     },
   });
   adminKey = await testApp.newKey(["admin", "write"]);
-  otherAdminKey = await testApp.newKey(["admin"]);
   writeKey = await testApp.newKey(["write"]);
+  otherWriteKey = await testApp.newKey(["write"]);
 });
 afterAll(() => testApp?.close());
 
@@ -66,6 +73,11 @@ function post(path: string, body: unknown, { key = adminKey, idempotencyKey }: {
 
 async function keyCount(): Promise<number> {
   return (await testApp.apiKeys.list()).length;
+}
+
+async function storedRows(where: string, params: unknown[] = []): Promise<number> {
+  const [row] = await testApp.database.sql.query<{ rows: number }>(`SELECT count(*)::int AS rows FROM idempotency_keys WHERE ${where}`, params);
+  return row!.rows;
 }
 
 function expectProblem(response: supertest.Response, status: number) {
@@ -85,53 +97,50 @@ function expectReplay(first: supertest.Response, repeat: supertest.Response) {
 
 describe("a repeat of a request with the same Idempotency-Key", () => {
   it("gets the first response again, marked Idempotent-Replayed, and does nothing twice", async () => {
-    const before = await keyCount();
-    const body = { name: "replayed", scopes: ["write"] };
-    const first = await post("/v1/api-keys", body, { idempotencyKey: "create-replayed" });
+    const body = { name: "replayed", tags: ["drones"] };
+    const first = await post("/v1/test/writes", body, { idempotencyKey: "write-replayed" });
     expect(first.status, first.text).toBe(201);
-    const repeat = await post("/v1/api-keys", body, { idempotencyKey: "create-replayed" });
+    const repeat = await post("/v1/test/writes", body, { idempotencyKey: "write-replayed" });
     expectReplay(first, repeat);
-    expect(repeat.headers.location).toBe(`/v1/api-keys/${first.body.id}`);
-    expect(await keyCount()).toBe(before + 1);
+    expect(repeat.headers.location).toBe("/v1/test/writes/replayed/1");
+    expect(calls.get("replayed")).toBe(1);
   });
 
   it("is the same request whatever the order of the body's keys or its whitespace", async () => {
-    const first = await post("/v1/api-keys", '{"name":"canonical","scopes":["write"]}', { idempotencyKey: "create-canonical" });
+    const first = await post("/v1/test/writes", '{"name":"canonical","tags":["drones"]}', { idempotencyKey: "write-canonical" });
     expect(first.status, first.text).toBe(201);
-    const repeat = await post("/v1/api-keys", '{ "scopes": [ "write" ],\n  "name": "canonical" }', { idempotencyKey: "create-canonical" });
+    const repeat = await post("/v1/test/writes", '{ "tags": [ "drones" ],\n  "name": "canonical" }', { idempotencyKey: "write-canonical" });
     expectReplay(first, repeat);
+    expect(calls.get("canonical")).toBe(1);
   });
 
   it("is refused with 422 when the body, path or query differs", async () => {
-    const body = { name: "original", scopes: ["write"] };
-    await post("/v1/api-keys", body, { idempotencyKey: "create-original" }).expect(201);
-    const before = await keyCount();
+    const body = { name: "original", tags: ["drones"] };
+    await post("/v1/test/writes", body, { idempotencyKey: "write-original" }).expect(201);
     for (const different of [
-      post("/v1/api-keys", { name: "changed", scopes: ["write"] }, { idempotencyKey: "create-original" }),
-      post("/v1/api-keys", { ...body, scopes: ["write", "admin"] }, { idempotencyKey: "create-original" }),
-      post("/v1/api-keys?again=1", body, { idempotencyKey: "create-original" }),
-      post("/v1/test/writes", { name: "original" }, { idempotencyKey: "create-original" }),
+      post("/v1/test/writes", { ...body, name: "changed" }, { idempotencyKey: "write-original" }),
+      post("/v1/test/writes", { ...body, tags: ["drones", "missiles"] }, { idempotencyKey: "write-original" }),
+      post("/v1/test/writes?again=1", body, { idempotencyKey: "write-original" }),
+      post("/v1/test/other-writes", body, { idempotencyKey: "write-original" }),
     ]) {
       const problem = expectProblem(await different, 422);
       expect(problem.type).toBe("/problems/unprocessable-content");
       expect(problem.detail).toContain("Idempotency-Key");
     }
-    expect(await keyCount()).toBe(before);
+    // None of them ran.
+    expect(calls.get("original")).toBe(1);
+    expect(calls.get("changed")).toBeUndefined();
   });
 
-  it("sent 20 times at once makes one key and 20 identical responses", async () => {
-    const before = await keyCount();
-    const body = { name: "twenty at once", scopes: ["write", "sources:text"] };
-    const responses = await Promise.all(Array.from({ length: 20 }, () => post("/v1/api-keys", body, { idempotencyKey: "create-parallel" })));
-    expect(await keyCount()).toBe(before + 1);
+  it("sent 20 times at once runs once and gets 20 identical responses", async () => {
+    const body = { name: "twenty at once", tags: ["drones", "missiles"] };
+    const responses = await Promise.all(Array.from({ length: 20 }, () => post("/v1/test/writes", body, { idempotencyKey: "write-parallel" })));
+    expect(calls.get("twenty at once")).toBe(1);
     const statuses = responses.map((response) => response.status);
     expect(statuses, responses.find((response) => response.status !== 201)?.text).toEqual(Array(20).fill(201));
     expect(new Set(responses.map((response) => response.text)).size).toBe(1);
     expect(responses.filter((response) => response.headers["idempotent-replayed"] === "true").length).toBe(19);
-    const [row] = await testApp.database.sql.query<{ rows: number }>(
-      "SELECT count(*)::int AS rows FROM idempotency_keys WHERE key = 'create-parallel'",
-    );
-    expect(row!.rows).toBe(1);
+    expect(await storedRows("key = 'write-parallel'")).toBe(1);
   });
 
   it("sent 20 times at once to a slow write runs it once; the other 19 wait for its response", async () => {
@@ -192,10 +201,12 @@ describe("what is stored for replay", () => {
   });
 
   it("nothing for a request that failed validation: fixed, it runs under the same key", async () => {
-    expectProblem(await post("/v1/api-keys", { name: "fixed", scopes: ["root"] }, { idempotencyKey: "fix-me" }), 400);
-    const fixed = await post("/v1/api-keys", { name: "fixed", scopes: ["write"] }, { idempotencyKey: "fix-me" });
+    expectProblem(await post("/v1/test/writes", { name: "fixed", outcome: "explode" }, { idempotencyKey: "fix-me" }), 400);
+    expect(calls.get("fixed")).toBeUndefined();
+    const fixed = await post("/v1/test/writes", { name: "fixed", outcome: "ok" }, { idempotencyKey: "fix-me" });
     expect(fixed.status, fixed.text).toBe(201);
     expect(fixed.headers["idempotent-replayed"]).toBeUndefined();
+    expect(calls.get("fixed")).toBe(1);
   });
 
   it("the uncompressed body, whatever encoding the client accepts", async () => {
@@ -209,10 +220,10 @@ describe("what is stored for replay", () => {
   });
 
   it("for 24 hours: after that the key can be used again", async () => {
-    await post("/v1/api-keys", { name: "yesterday", scopes: ["write"] }, { idempotencyKey: "expiring" }).expect(201);
+    await post("/v1/test/writes", { name: "yesterday" }, { idempotencyKey: "expiring" }).expect(201);
     // Ageing a row needs SQL: the API cannot move time.
     await testApp.database.sql.query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'expiring'");
-    const today = await post("/v1/api-keys", { name: "today", scopes: ["write"] }, { idempotencyKey: "expiring" });
+    const today = await post("/v1/test/writes", { name: "today" }, { idempotencyKey: "expiring" });
     expect(today.status, today.text).toBe(201);
     expect(today.body.name).toBe("today");
     expect(today.headers["idempotent-replayed"]).toBeUndefined();
@@ -221,27 +232,52 @@ describe("what is stored for replay", () => {
 
 describe("Idempotency-Key itself", () => {
   it("is scoped to the API key: another key's identical request is a request of its own", async () => {
-    const body = { name: "per key", scopes: ["write"] };
-    const mine = await post("/v1/api-keys", body, { idempotencyKey: "shared-key" });
-    const theirs = await post("/v1/api-keys", body, { key: otherAdminKey, idempotencyKey: "shared-key" });
+    const body = { name: "per key" };
+    const mine = await post("/v1/test/writes", body, { key: writeKey, idempotencyKey: "shared-key" });
+    const theirs = await post("/v1/test/writes", body, { key: otherWriteKey, idempotencyKey: "shared-key" });
     expect([mine.status, theirs.status]).toEqual([201, 201]);
-    expect(theirs.body.id).not.toBe(mine.body.id);
+    expect(theirs.body.call).not.toBe(mine.body.call);
     expect(theirs.headers["idempotent-replayed"]).toBeUndefined();
-    expectReplay(theirs, await post("/v1/api-keys", body, { key: otherAdminKey, idempotencyKey: "shared-key" }));
+    expectReplay(theirs, await post("/v1/test/writes", body, { key: otherWriteKey, idempotencyKey: "shared-key" }));
+    expect(calls.get("per key")).toBe(2);
   });
 
   it("is at most 255 characters: longer (or empty) is a 400 naming headers.idempotency-key", async () => {
     for (const key of ["k".repeat(256), ""]) {
-      const problem = expectProblem(await post("/v1/api-keys", { name: "long", scopes: ["write"] }, { idempotencyKey: key }), 400);
+      const problem = expectProblem(await post("/v1/test/writes", { name: "long" }, { idempotencyKey: key }), 400);
       expect(problem.errors?.map((error) => error.field)).toEqual(["headers.idempotency-key"]);
     }
-    await post("/v1/api-keys", { name: "long", scopes: ["write"] }, { idempotencyKey: "k".repeat(255) }).expect(201);
+    expect(calls.get("long")).toBeUndefined();
+    await post("/v1/test/writes", { name: "long" }, { idempotencyKey: "k".repeat(255) }).expect(201);
   });
 
   it("is optional: without one, every request runs", async () => {
-    const body = { name: "no key", scopes: ["write"] };
-    const [first, second] = [await post("/v1/api-keys", body), await post("/v1/api-keys", body)];
+    const body = { name: "no key" };
+    const [first, second] = [await post("/v1/test/writes", body), await post("/v1/test/writes", body)];
     expect([first.status, second.status]).toEqual([201, 201]);
-    expect(second.body.id).not.toBe(first.body.id);
+    expect(second.body.call).not.toBe(first.body.call);
+    expect(calls.get("no key")).toBe(2);
+  });
+});
+
+describe("a route that opts out with config: { idempotent: false }", () => {
+  it("POST /v1/api-keys, whose response carries a secret, ignores the header and never stores the key", async () => {
+    const before = await keyCount();
+    const body = { name: "not replayed", scopes: ["write"] };
+    const responses = [];
+    // A repeat runs again; even a header the idempotent routes refuse (too long) is ignored.
+    for (const idempotencyKey of ["create-secret", "create-secret", "k".repeat(256)]) {
+      const response = await post("/v1/api-keys", body, { idempotencyKey });
+      expect(response.status, response.text).toBe(201);
+      expect(response.headers["idempotent-replayed"]).toBeUndefined();
+      expect(response.body.key).toMatch(/^wf_/);
+      responses.push(response);
+    }
+    expect(new Set(responses.map((response) => response.body.id)).size).toBe(3);
+    expect(new Set(responses.map((response) => response.body.key)).size).toBe(3);
+    expect(await keyCount()).toBe(before + 3);
+    expect(await storedRows("key = 'create-secret' OR key = $1", ["k".repeat(256)])).toBe(0);
+    expect(await storedRows("response_body LIKE '%wf\\_%'")).toBe(0);
+    for (const { body: created } of responses) expect(await storedRows("position($1 in response_body) > 0", [created.key])).toBe(0);
   });
 });

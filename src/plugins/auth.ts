@@ -12,6 +12,8 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** The scope an API key needs to call this route; a route without one is public. */
     scope?: Scope;
+    /** `false` opts a POST out of `Idempotency-Key` (plugins/idempotency.ts): its responses are never stored. */
+    idempotent?: boolean;
   }
 }
 

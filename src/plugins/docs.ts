@@ -67,7 +67,8 @@ interface OperationSchema {
 
 /**
  * A route that needs an API key: its security requirement (the docs page's Authorize button sends the
- * key), the 401 and 403 it can answer, and, on idempotent POSTs, the `Idempotency-Key` header.
+ * key), the 401 and 403 it can answer, and, on idempotent POSTs (not those that opted out with
+ * `config: { idempotent: false }`), the `Idempotency-Key` header with its 409 and 422.
  * Problem responses share one schema; the 500 that every route has (plugins/errors.ts) is it.
  */
 function secure(schema: OperationSchema, responses: Record<string, unknown>, scope: Parameters<typeof securityFor>[0], idempotent: boolean) {

@@ -23,10 +23,18 @@ const DEFAULT_WAIT_MS = 10_000;
 const POLL_MS = 25;
 const SWEEP_EVERY_MS = 10 * 60_000;
 
-/** Whether `Idempotency-Key` applies: POSTs that need a key, whose API key scopes the idempotency key. */
+/**
+ * Whether `Idempotency-Key` applies: POSTs that need a key, whose API key scopes the idempotency key,
+ * unless the route opts out with `config: { idempotent: false }` (a response that must not be stored,
+ * such as one carrying a secret). On a route that opted out the header is ignored.
+ */
 export function isIdempotent(method: string | string[], config: unknown): boolean {
   const methods = Array.isArray(method) ? method : [method];
-  return methods.includes("POST") && requiredScope(config) !== undefined;
+  return (
+    methods.includes("POST") &&
+    requiredScope(config) !== undefined &&
+    (config as { idempotent?: boolean } | undefined)?.idempotent !== false
+  );
 }
 
 /** The header as documented on each idempotent operation (plugins/docs.ts). */
@@ -60,7 +68,8 @@ interface StoredResponse {
 const claims = new WeakMap<FastifyRequest, Claim>();
 
 /**
- * `Idempotency-Key` with Stripe's semantics, on POST routes that need an API key. Each step is its
+ * `Idempotency-Key` with Stripe's semantics, on POST routes that need an API key (and did not opt out
+ * with `config: { idempotent: false }`, see isIdempotent). Each step is its
  * own short statement and no transaction is held while waiting, so the single connection of the
  * embedded database is never blocked by a request that waits for another. Register it after the auth
  * plugin, whose `request.apiKey` scopes the keys (fastify-plugin refuses the other order).

@@ -48,13 +48,16 @@ export const apiKeysRoutes: FastifyPluginAsyncZod<{ apiKeys: ApiKeysRepository }
   });
 
   app.post("/api-keys", {
-    config: { scope: "admin" },
+    // Not idempotent: a replayable response would keep the plain key in idempotency_keys for 24 hours.
+    config: { scope: "admin", idempotent: false },
     schema: {
       operationId: "createApiKey",
       tags: ["api-keys"],
       summary: "Create an API key",
       description:
-        "The response has the key itself, `wf_<id>_<secret>`, once; store it then. Send `Idempotency-Key` to retry safely.",
+        "The response has the key itself, `wf_<id>_<secret>`, once; store it then. `Idempotency-Key` is not supported " +
+        "here, because the response carries a secret that must not be stored for replay: the header is ignored, and " +
+        "every request creates a new key (after a failed attempt, list the keys and revoke any unwanted one).",
       body: CreateApiKeyBodySchema,
       response: { 201: ApiKeyCreatedSchema, 400: ProblemSchema },
     },
