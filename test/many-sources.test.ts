@@ -213,6 +213,18 @@ describe("what the database refuses, and the 422 that names it", () => {
     await putBundle(meridianBundle()).expect(200);
   });
 
+  it("more shot down than launched: kept as reported, with a warning", async () => {
+    const response = await putBundle(withEvent((event) => {
+      event.intercepted = { value: 17, reportedBy: "odesa-regional-governor", evidence: ["had shot down two of them"] };
+    })).expect(200);
+    expect(response.body.warnings).toContainEqual({
+      field: "body.attackEvents[0].intercepted", message: "intercepted (17) exceeds launched (16); kept as the source reports it",
+    });
+    const event = (await testApp.http().get(EVENT).expect(200)).body;
+    expect(event.intercepted.claims.map((claim: { value: number }) => claim.value)).toEqual([10, 17]);
+    await putBundle(meridianBundle()).expect(200);
+  });
+
   it("an actor no one has heard of", async () => {
     const bundle = meridianBundle();
     bundle.statements![1]!.speakerId = "nobody-at-all";

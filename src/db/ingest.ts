@@ -87,11 +87,31 @@ export async function applyParts(tx: SqlClient, parts: TakenApart, options: Appl
   await checkSubFactParents(tx, parts, prefix, errors);
   if (errors.length > 0) throw new IngestRejected(errors);
 
+  warnings.push(...implausibleFigures(parts.claims, prefix));
   const refresh = emptyRefreshSet();
   await writeFacts(tx, parts.facts, options, refresh, warnings);
   const counts = await writeClaims(tx, claims, options, refresh);
   const changes = await refreshFacts(tx, refresh, options.context);
   return { sourceId: options.sourceId, unchanged: false, claims: counts, changes, matched, warnings };
+}
+
+/**
+ * Figures a source gives that cannot all be right (more shot down than launched) are kept as the
+ * source reported them, and flagged: warnings, never a "fix".
+ */
+function implausibleFigures(claims: ClaimSpec[], prefix: string): FieldError[] {
+  const warnings: FieldError[] = [];
+  const launched = new Map(claims.filter((spec) => spec.field === "launched").map((spec) => [spec.subjectId, spec]));
+  for (const intercepted of claims.filter((spec) => spec.field === "intercepted")) {
+    const total = launched.get(intercepted.subjectId);
+    if (total?.numberValue != null && intercepted.numberValue != null && intercepted.numberValue > total.numberValue) {
+      warnings.push({
+        field: at(prefix, intercepted.path),
+        message: `intercepted (${intercepted.numberValue}) exceeds launched (${total.numberValue}); kept as the source reports it`,
+      });
+    }
+  }
+  return warnings;
 }
 
 function checkDuplicates(parts: TakenApart, prefix: string, errors: FieldError[]): void {

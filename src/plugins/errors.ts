@@ -47,7 +47,8 @@ function problemResponsesFor(url: string, schema: FastifySchema) {
   return {
     ...(schema.querystring || schema.params ? { 400: invalid } : {}),
     ...(schema.params ? { 404: unknown } : {}),
-    ...(schema.params && url.startsWith("/v1/") && !url.startsWith("/v1/sources") && !url.endsWith("/timeline") ? { 410: unknown } : {}),
+    // Facts leave tombstones: their details and edits answer 410 once deleted.
+    ...(/^\/v1\/(actors|statements|sanctions|attack-events)\/:id$/.test(url) ? { 410: unknown } : {}),
     // Lists negotiate their representation by Accept.
     ...((schema as { exports?: unknown }).exports ? { 406: unknown } : {}),
     500: bug,
