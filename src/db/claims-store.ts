@@ -1,4 +1,4 @@
-import { type FactKind, SUBJECT_COLUMN } from "../lib/bundle-claims.ts";
+import { type ClaimValues, type FactKind, SUBJECT_COLUMN } from "../lib/bundle-claims.ts";
 import type { SqlClient } from "./database.ts";
 
 // Reading claims, their evidence and actor stubs in batches, for rendering facts (projection.ts).
@@ -12,24 +12,10 @@ export interface EvidenceRow {
   end: number;
 }
 
-export interface ClaimRow {
+export interface ClaimRow extends ClaimValues {
   id: number;
   sourceId: string;
-  subjectId: string;
-  field: string;
-  key: string;
   origin: string;
-  reportedById: string | null;
-  numberValue: number | null;
-  numberLow: number | null;
-  numberHigh: number | null;
-  qualifier: string | null;
-  textValue: string | null;
-  actorValueId: string | null;
-  statementValueId: string | null;
-  dateValue: string | null;
-  datePrecision: string | null;
-  dateWording: string | null;
   preferred: boolean;
   evidence: EvidenceRow[];
 }

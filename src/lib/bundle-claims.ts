@@ -27,8 +27,8 @@ export const SUBJECT_COLUMN: Record<FactKind, string> = {
   targetGroup: "target_group_id",
 };
 
-export interface ClaimSpec {
-  kind: FactKind;
+/** What a claim says about which field of which fact, as stored (one column per kind of value). */
+export interface ClaimValues {
   subjectId: string;
   field: string;
   key: string;
@@ -43,6 +43,10 @@ export interface ClaimSpec {
   dateValue: string | null;
   datePrecision: string | null;
   dateWording: string | null;
+}
+
+export interface ClaimSpec extends ClaimValues {
+  kind: FactKind;
   excerpts: ExcerptInput[];
   /** The excerpts are the fact's, borrowed (the fact's own claim reports any problem with them). */
   borrowed?: boolean;
