@@ -20,8 +20,11 @@ const RESPONSE_DESCRIPTIONS: Record<string, string> = {
   403: "The API key lacks the scope this operation needs",
   404: "No such resource",
   406: "None of the media types in `Accept` is available",
-  409: "A request with the same `Idempotency-Key` is still being handled; retry shortly",
-  422: "The `Idempotency-Key` was used for a different request",
+  308: "Moved: a merged actor; `Location` names the survivor",
+  409: "Conflict: the id is taken, or a request with the same `Idempotency-Key` is still being handled",
+  410: "Gone: deleted, merged away, or no source backs it any more (a tombstone: mirrors should delete it)",
+  412: "`If-Match` names a version that is no longer current: read it again and retry with its ETag",
+  422: "Well-formed but inconsistent (an excerpt absent from its source or ambiguous, an unknown actor, an `Idempotency-Key` used for another request): `errors` names each field",
   500: "Unexpected error (a bug; it is logged)",
   503: "The database is unavailable; retry after `Retry-After` seconds",
 };
@@ -43,8 +46,8 @@ const transform: SwaggerTransform = (route) => {
   const scope = requiredScope(route.route.config);
   if (scope && responses) secure(transformed.schema as OperationSchema, responses, scope, isIdempotent(route.route.method, route.route.config));
   for (const [status, schema] of Object.entries(responses ?? {})) {
-    if (status === "204") {
-      // @fastify/swagger leaves out the content of a `null` schema: a 204 has none.
+    if (status === "204" || status === "308") {
+      // @fastify/swagger leaves out the content of a `null` schema: a 204 or a redirect has none.
       responses![status] = { type: "null", description: RESPONSE_DESCRIPTIONS[status] };
       continue;
     }

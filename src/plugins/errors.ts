@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import { hasZodFastifySchemaValidationErrors } from "@fastify/type-provider-zod";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from "fastify";
 import fp from "fastify-plugin";
+import { z } from "zod";
 import { IngestRejected } from "../db/ingest.ts";
 import { type FieldError, MovedPermanently, PROBLEM_TYPES, Problem, serviceUnavailable, unprocessable } from "../lib/problem.ts";
 import { errorResponses } from "../modules/common/common.schemas.ts";
@@ -19,7 +20,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
   // Every route documents the problems it can send, without repeating them in each module.
   app.addHook("onRoute", (route) => {
     if (!route.schema || (route.schema as { hide?: boolean }).hide) return;
-    route.schema.response = { ...problemResponsesFor(route.url, route.schema), ...(route.schema.response as object) };
+    route.schema.response = { ...problemResponsesFor(route.url, [route.method].flat(), route.schema), ...(route.schema.response as object) };
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -42,13 +43,23 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
   );
 });
 
-function problemResponsesFor(url: string, schema: FastifySchema) {
+const FACT_DETAIL = /^\/v1\/(actors|statements|sanctions|attack-events)\/:id$/;
+
+function problemResponsesFor(url: string, methods: string[], schema: FastifySchema) {
   const { 400: invalid, 404: unknown, 500: bug, 503: unavailable } = errorResponses;
+  const writes = methods.some((method) => method !== "GET" && method !== "HEAD");
   return {
+    ...(writes && schema.body ? { 422: unknown } : {}),
+    // A new fact or source with an id in use.
+    ...(writes && methods.includes("POST") && /^\/v1\/(actors|statements|sanctions|attack-events|sources)$/.test(url) ? { 409: unknown } : {}),
+    // If-Match on edits and deletions of facts.
+    ...(FACT_DETAIL.test(url) && (methods.includes("PATCH") || methods.includes("DELETE")) ? { 412: unknown } : {}),
     ...(schema.querystring || schema.params ? { 400: invalid } : {}),
     ...(schema.params ? { 404: unknown } : {}),
     // Facts leave tombstones: their details and edits answer 410 once deleted.
-    ...(/^\/v1\/(actors|statements|sanctions|attack-events)\/:id$/.test(url) ? { 410: unknown } : {}),
+    ...(FACT_DETAIL.test(url) ? { 410: unknown } : {}),
+    // A merged actor's detail redirects to the survivor.
+    ...(url === "/v1/actors/:id" && methods.includes("GET") ? { 308: z.null().describe("Moved to the survivor of a merge (`Location`)") } : {}),
     // Lists negotiate their representation by Accept.
     ...((schema as { exports?: unknown }).exports ? { 406: unknown } : {}),
     500: bug,

@@ -33,7 +33,7 @@ export function isIdempotent(method: string | string[], config: unknown): boolea
   return (
     methods.includes("POST") &&
     requiredScope(config) !== undefined &&
-    (config as { idempotent?: boolean } | undefined)?.idempotent !== "broken-on-purpose"
+    (config as { idempotent?: boolean } | undefined)?.idempotent !== false
   );
 }
 
