@@ -76,7 +76,11 @@ async function openServer(url: string, options: DatabaseOptions): Promise<Databa
         } catch (error) {
           await client.query("ROLLBACK").catch(() => {});
           const code = (error as { code?: string }).code;
-          if (attempt < 5 && (code === "40P01" || code === "40001")) continue;
+          if (attempt < 5 && (code === "40P01" || code === "40001")) {
+            // Apart, so that the same writers do not meet again in the same order.
+            await new Promise((resolve) => setTimeout(resolve, attempt * 20 * (1 + Math.random())));
+            continue;
+          }
           throw error;
         } finally {
           client.release();

@@ -7,7 +7,7 @@ import { normaliseWords } from "../lib/resolve.ts";
 import type { Bundle } from "../modules/sources/bundle.schemas.ts";
 import { CLAIM_COLUMNS, type ClaimRow, loadEvidence } from "./claims-store.ts";
 import type { SqlClient } from "./database.ts";
-import { type ChangeContext, type FactChange, emptyRefreshSet, type RefreshSet, refreshFacts, resourceOf } from "./projection.ts";
+import { type ChangeContext, type FactChange, emptyRefreshSet, RESOURCE_TABLE, type RefreshSet, refreshFacts, resourceOf } from "./projection.ts";
 
 // Writing what one source says. A source's claims are its own: putting its bundle again replaces
 // its `bundle` claims and nothing else (other sources' claims, editors' `api` claims). Each claim is
@@ -88,6 +88,7 @@ export async function applyParts(tx: SqlClient, parts: TakenApart, options: Appl
   if (errors.length > 0) throw new IngestRejected(errors);
 
   warnings.push(...implausibleFigures(parts.claims, prefix));
+  await lockExistingFacts(tx, parts);
   const refresh = emptyRefreshSet();
   await writeFacts(tx, parts.facts, options, refresh, warnings);
   const counts = await writeClaims(tx, claims, options, refresh);
@@ -112,6 +113,21 @@ function implausibleFigures(claims: ClaimSpec[], prefix: string): FieldError[] {
     }
   }
   return warnings;
+}
+
+/**
+ * Takes the row locks the rendering will need before any claim is written. Writing a claim takes a
+ * key-share lock on its fact (the foreign key); two sources loading the same fact would then each
+ * wait for the other's share to render it: a deadlock. Locking first, in one order, queues them.
+ */
+async function lockExistingFacts(tx: SqlClient, parts: TakenApart): Promise<void> {
+  const ids = emptyRefreshSet();
+  for (const fact of parts.facts) ids[resourceOf(fact.kind)].add(fact.parentId ?? fact.id);
+  for (const spec of parts.claims) if (spec.kind !== "impact" && spec.kind !== "targetGroup") ids[resourceOf(spec.kind)].add(spec.subjectId);
+  for (const kind of ["actor", "statement", "sanction", "attackEvent"] as const) {
+    if (ids[kind].size === 0) continue;
+    await tx.query(`SELECT id FROM ${RESOURCE_TABLE[kind]} WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [[...ids[kind]].sort()]);
+  }
 }
 
 function checkDuplicates(parts: TakenApart, prefix: string, errors: FieldError[]): void {
