@@ -173,6 +173,12 @@ describe("dropping facts from a bundle", () => {
     expect(gone.body).toMatchObject({ status: 410, type: "/problems/gone" });
     const listed = await fetchAll<Item>(testApp.http, "/v1/statements?limit=100");
     expect(listed.map((item) => item.id)).not.toContain("meridian-governor-kindergarten-roof");
+    // Nor is it found by search or on a timeline; the source still is, without quoting its text.
+    const found = (await testApp.http().get("/v1/search?q=kindergarten").expect(200)).body.data;
+    expect(found.map((hit: { type: string; id: string }) => `${hit.type}:${hit.id}`)).toEqual([`source:${MERIDIAN_ID}`]);
+    expect(found[0].snippet).not.toMatch(/kindergarten/i);
+    const timeline = await fetchAll<{ id: string }>(testApp.http, "/v1/actors/odesa-regional-governor/timeline?limit=100");
+    expect(timeline.map((entry) => entry.id)).not.toContain("meridian-governor-kindergarten-roof");
 
     // Putting it back restores it, under the same id.
     await putBundle(meridianBundle()).expect(200);

@@ -1,5 +1,4 @@
 import type { SqlClient } from "../../db/database.ts";
-import { actorStubJson, apiEnum, evidenceJson, isoTimestamp } from "../../db/sql-fragments.ts";
 import { actorKey } from "../../lib/actor-key.ts";
 import { type CommonFilters, type FactLookup, type FactTable, findFact, findLiveByIds, runListQuery, whereCommon } from "../../db/list-query.ts";
 import type { Page } from "../../lib/pagination.ts";

@@ -39,19 +39,19 @@ const ENTRIES = `
          ${factTimeJson("s.said_on", "s.said_precision", "s.said_wording")} AS fact_time,
          speaker.name || ' (' || ${apiEnum("s.kind")} || '): ' || s.text AS title
     FROM facts f JOIN statements s ON s.id = f.id JOIN actors speaker ON speaker.id = s.speaker_id
-   WHERE f.type = 'statement'
+   WHERE f.type = 'statement' AND s.deleted_at IS NULL
   UNION ALL
   SELECT f.type, f.id, f.entry_key, f.roles, ${isoDate("sa.announced_on")} COLLATE "C",
          ${factTimeJson("sa.announced_on", "sa.announced_precision", "sa.announced_wording")},
          authority.name || ': ' || sa.measure || ' — ' || sa.reason
     FROM facts f JOIN sanctions sa ON sa.id = f.id JOIN actors authority ON authority.id = sa.authority_id
-   WHERE f.type = 'sanction'
+   WHERE f.type = 'sanction' AND sa.deleted_at IS NULL
   UNION ALL
   SELECT f.type, f.id, f.entry_key, f.roles, ${isoDate("ev.occurred_on")} COLLATE "C",
          ${factTimeJson("ev.occurred_on", "ev.occurred_precision", "ev.occurred_wording")},
          ev.description
     FROM facts f JOIN attack_events ev ON ev.id = f.id
-   WHERE f.type = 'attack_event'`;
+   WHERE f.type = 'attack_event' AND ev.deleted_at IS NULL`;
 
 const ENTRY_KEY = new RegExp(`^(${timelineEntryTypeValues.join("|")}):.`, "s");
 

@@ -1,15 +1,6 @@
 import type { SqlClient } from "../../db/database.ts";
-import {
-  actorStubJson,
-  actorStubsJson,
-  apiEnum,
-  evidenceJson,
-  factTimeJson,
-  isoDate,
-  isoTimestamp,
-  reportedNumberJson,
-} from "../../db/sql-fragments.ts";
-import { type CommonFilters, type FactLookup, type FactTable, findFact, findLiveByIds, runListQuery, whereCommon } from "../../db/list-query.ts";
+import { isoDate } from "../../db/sql-fragments.ts";
+import { type CommonFilters, type FactLookup, type FactTable, findFact, runListQuery, whereCommon } from "../../db/list-query.ts";
 import type { Page } from "../../lib/pagination.ts";
 import { containsPattern, SqlFilter } from "../../lib/sql-builder.ts";
 import type { AttackEvent, BoundingBox } from "./attack-events.schemas.ts";

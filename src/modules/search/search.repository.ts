@@ -15,19 +15,20 @@ const HIT_QUERIES: Record<SearchHit["type"], string> = {
   actor: `SELECT 'actor' AS type, act.id, act.name || ' (' || replace(lower(act.type::text), '_', ' ') || ')' AS title,
                  ${headline("act.name || ' ' || act.search_context")} AS snippet,
                  ts_rank_cd(act.search_vector, query.tsq) AS score, '/v1/actors/' || act.id AS link
-            FROM actors act, query WHERE act.search_vector @@ query.tsq`,
+            FROM actors act, query WHERE act.search_vector @@ query.tsq AND act.deleted_at IS NULL`,
   statement: `SELECT 'statement' AS type, s.id, ${speakerName("s.speaker_id")} || ' (' || lower(s.kind::text) || '): ' || s.text AS title,
                      ${headline("s.text")} AS snippet, ts_rank_cd(s.search_vector, query.tsq) AS score, '/v1/statements/' || s.id AS link
-                FROM statements s, query WHERE s.search_vector @@ query.tsq`,
+                FROM statements s, query WHERE s.search_vector @@ query.tsq AND s.deleted_at IS NULL`,
   sanction: `SELECT 'sanction' AS type, sa.id, ${speakerName("sa.authority_id")} || ': ' || sa.measure || ' — ' || sa.reason AS title,
                     ${headline("sa.reason")} AS snippet, ts_rank_cd(sa.search_vector, query.tsq) AS score, '/v1/sanctions/' || sa.id AS link
-               FROM sanctions sa, query WHERE sa.search_vector @@ query.tsq`,
+               FROM sanctions sa, query WHERE sa.search_vector @@ query.tsq AND sa.deleted_at IS NULL`,
   attack_event: `SELECT 'attack_event' AS type, ev.id, ev.description AS title,
                         ${headline("ev.description")} AS snippet, ts_rank_cd(ev.search_vector, query.tsq) AS score,
                         '/v1/attack-events/' || ev.id AS link
-                   FROM attack_events ev, query WHERE ev.search_vector @@ query.tsq`,
+                   FROM attack_events ev, query WHERE ev.search_vector @@ query.tsq AND ev.deleted_at IS NULL`,
+  // A source is found by words of its text, but its snippet never quotes it: the text is not republished.
   source: `SELECT 'source' AS type, src.id, src.publisher || ': ' || src.title AS title,
-                  ${headline("src.text")} AS snippet, ts_rank_cd(src.search_vector, query.tsq) AS score, '/v1/sources/' || src.id AS link
+                  ${headline("src.publisher || ': ' || src.title")} AS snippet, ts_rank_cd(src.search_vector, query.tsq) AS score, '/v1/sources/' || src.id AS link
              FROM sources src, query WHERE src.search_vector @@ query.tsq`,
 };
 

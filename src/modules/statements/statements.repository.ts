@@ -1,5 +1,5 @@
 import type { SqlClient } from "../../db/database.ts";
-import { actorStubJson, actorStubsJson, apiEnum, evidenceJson, factTimeJson, isoDate, isoTimestamp } from "../../db/sql-fragments.ts";
+import { isoDate } from "../../db/sql-fragments.ts";
 import { type CommonFilters, type FactLookup, type FactTable, findFact, findLiveByIds, runListQuery, whereCommon } from "../../db/list-query.ts";
 import type { Page } from "../../lib/pagination.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
