@@ -646,13 +646,13 @@ async function refreshKind(tx: SqlClient, kind: ResourceKind, ids: string[], con
 
     const version = row.version + 1;
     const resource = RESOURCE_NAME[kind];
+    const doc = { ...rendering.doc, createdAt: row.created_at, updatedAt: now };
     if (action === "delete") {
       await tx.query(
         `UPDATE ${table} SET deleted_at = $2, deleted_reason = 'unbacked', version = $3, updated_at = $2, source_count = 0 WHERE id = $1`,
         [row.id, now, version],
       );
     } else {
-      const doc = { ...rendering.doc, createdAt: row.created_at, updatedAt: now };
       const columns = Object.entries(rendering.columns);
       const assignments = columns.map(([column], index) => `${column} = $${index + 9}`).join(", ");
       await tx.query(
@@ -665,10 +665,11 @@ async function refreshKind(tx: SqlClient, kind: ResourceKind, ids: string[], con
       await rendering.writeDerived(tx);
     }
     const changed = action === "delete" ? [] : changedFields(row.doc, rendering.doc);
+    const revisionDoc = action === "delete" ? null : JSON.stringify(doc);
     await tx.query(
-      `INSERT INTO revisions (resource, fact_id, version, action, changed, api_key_id, source_id, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [resource, row.id, version, action, changed, context.apiKeyId, context.sourceId, now],
+      `INSERT INTO revisions (resource, fact_id, version, action, changed, api_key_id, source_id, created_at, doc)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)`,
+      [resource, row.id, version, action, changed, context.apiKeyId, context.sourceId, now, revisionDoc],
     );
     changes.push({ resource, id: row.id, action, version });
   }
