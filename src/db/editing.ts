@@ -10,6 +10,7 @@ import {
   emptyRefreshSet,
   type FactChange,
   factsMentioningActors,
+  insertRevision,
   RESOURCE_NAME,
   RESOURCE_TABLE,
   type ResourceKind,
@@ -70,11 +71,8 @@ export async function deleteFact(tx: SqlClient, kind: ResourceKind, id: string, 
   if (kind === "statement") await refreshAnswered(tx, id, context);
 }
 
-async function writeRevision(tx: SqlClient, kind: ResourceKind, id: string, version: number, action: string, changed: string[], context: ChangeContext) {
-  await tx.query(
-    `INSERT INTO revisions (resource, fact_id, version, action, changed, api_key_id, source_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [RESOURCE_NAME[kind], id, version, action, changed, context.apiKeyId, context.sourceId],
-  );
+async function writeRevision(tx: SqlClient, kind: ResourceKind, id: string, version: number, action: "delete" | "merge", changed: string[], context: ChangeContext) {
+  await insertRevision(tx, { resource: RESOURCE_NAME[kind], id, version, action, changed, doc: null }, context);
 }
 
 async function refreshMentions(tx: SqlClient, actorIds: string[], context: ChangeContext) {

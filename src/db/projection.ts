@@ -666,14 +666,39 @@ async function refreshKind(tx: SqlClient, kind: ResourceKind, ids: string[], con
     }
     const changed = action === "delete" ? [] : changedFields(row.doc, rendering.doc);
     const revisionDoc = action === "delete" ? null : JSON.stringify(doc);
-    await tx.query(
-      `INSERT INTO revisions (resource, fact_id, version, action, changed, api_key_id, source_id, created_at, doc)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)`,
-      [resource, row.id, version, action, changed, context.apiKeyId, context.sourceId, now, revisionDoc],
-    );
+    await insertRevision(tx, { resource, id: row.id, version, action, changed, doc: revisionDoc, at: now }, context);
     changes.push({ resource, id: row.id, action, version });
   }
   return changes;
+}
+
+export interface RevisionRecord {
+  resource: string;
+  id: string;
+  version: number;
+  action: ChangeAction | "merge";
+  changed: string[];
+  /** The item at this version, as JSON; null when the change removed the fact. */
+  doc: string | null;
+  at?: string;
+}
+
+/**
+ * Records a change: its revision, and in the same statement a delivery in the webhook outbox for
+ * every subscription that wants it, so a committed change is never without its deliveries.
+ */
+export async function insertRevision(tx: SqlClient, revision: RevisionRecord, context: ChangeContext): Promise<void> {
+  await tx.query(
+    `WITH revision AS (
+       INSERT INTO revisions (resource, fact_id, version, action, changed, api_key_id, source_id, created_at, doc)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8::timestamptz, now()), $9::jsonb) RETURNING id)
+     INSERT INTO webhook_deliveries (subscription_id, revision_id, message_id)
+     SELECT s.id, revision.id, 'msg_' || revision.id || '_' || s.id
+       FROM revision, webhook_subscriptions s
+      WHERE $1 = ANY(s.resources) AND $4 = ANY(s.actions)`,
+    [revision.resource, revision.id, revision.version, revision.action, revision.changed, context.apiKeyId, context.sourceId,
+      revision.at ?? null, revision.doc],
+  );
 }
 
 /** Facts whose rendering shows one of these actors (a stub, or its names in the search text). */

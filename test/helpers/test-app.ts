@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import pg from "pg";
 import supertest from "supertest";
 import { inject } from "vitest";
-import { buildApp } from "../../src/app.ts";
+import { type AppDependencies, buildApp } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { prepareDatabase } from "../../src/db/bootstrap.ts";
 import { type Database, openDatabase } from "../../src/db/database.ts";
@@ -21,11 +21,16 @@ export interface TestApp {
  * in-memory PGlite by default, and on a new database of the PostgreSQL server when DATABASE_URL is
  * a postgresql:// URL (CI runs both).
  */
-export async function startTestApp(): Promise<TestApp> {
+export async function startTestApp(options: Pick<AppDependencies, "webhookWorker"> = {}): Promise<TestApp> {
   const { database, dispose } = await freshDatabase(process.env.DATABASE_URL);
   // On the embedded database this finds the snapshot up to date and does nothing.
   await prepareDatabase(database, { migrate: true, seed: true });
-  const app = await buildApp({ config: { ...loadConfig({}), logLevel: (process.env.TEST_LOG ?? "silent") as Config["logLevel"] }, sql: database.sql, transaction: database.transaction });
+  const app = await buildApp({
+    config: { ...loadConfig({}), logLevel: (process.env.TEST_LOG ?? "silent") as Config["logLevel"] },
+    sql: database.sql,
+    transaction: database.transaction,
+    ...options,
+  });
   await app.ready();
   return {
     app,
