@@ -13,7 +13,12 @@ import { mergeRoutes } from "./modules/actors/actors.merge.routes.ts";
 import { createApiKeysRepository } from "./modules/api-keys/api-keys.repository.ts";
 import { apiKeysRoutes } from "./modules/api-keys/api-keys.routes.ts";
 import { AttackEventSchema } from "./modules/attack-events/attack-events.schemas.ts";
+import { createChangesRepository } from "./modules/changes/changes.repository.ts";
+import { changesRoutes } from "./modules/changes/changes.routes.ts";
 import { claimsRoutes } from "./modules/facts/claims.routes.ts";
+import { createWebhooksRepository } from "./modules/webhooks/webhooks.repository.ts";
+import { webhooksRoutes } from "./modules/webhooks/webhooks.routes.ts";
+import { startWebhookWorker, type WebhookWorkerOptions } from "./modules/webhooks/webhooks.worker.ts";
 import { factWriteRoutes } from "./modules/facts/facts.routes.ts";
 import { ActorPatchSchema, AttackEventPatchSchema, SanctionPatchSchema, StatementPatchSchema } from "./modules/facts/facts.schemas.ts";
 import { SanctionSchema } from "./modules/sanctions/sanctions.schemas.ts";
@@ -36,7 +41,9 @@ import { createStatementsRepository } from "./modules/statements/statements.repo
 import { statementsRoutes } from "./modules/statements/statements.routes.ts";
 import { createStatementStatsRepository } from "./modules/statements/statements.stats.repository.ts";
 import { docsPlugin } from "./plugins/docs.ts";
+import { databaseOutagePlugin } from "./plugins/database-outage.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
+import { loadSheddingPlugin } from "./plugins/load-shedding.ts";
 import { httpCachePlugin } from "./plugins/http-cache.ts";
 import { zodSerializerCompiler } from "./plugins/serializer.ts";
 
@@ -46,6 +53,10 @@ export interface AppDependencies {
   sql: SqlClient;
   /** Writes: one transaction on one connection each. */
   transaction: Transact;
+  /** Runs the webhook worker in this process (the server does; tests that need it say so). */
+  webhookWorker?: Omit<WebhookWorkerOptions, "webhooks" | "log">;
+  /** Where log lines go; stdout when absent (tests read them here). */
+  logStream?: { write(line: string): void };
 }
 
 
@@ -53,10 +64,10 @@ export interface AppDependencies {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds the service without listening: the server and the tests share it. */
-export async function buildApp({ config, sql, transaction }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, sql, transaction, logStream, webhookWorker }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     // API keys must never reach a log line.
-    logger: { level: config.logLevel, redact: ["req.headers.authorization", "req.headers[\"idempotency-key\"]"] },
+    logger: { level: config.logLevel, redact: ["req.headers.authorization", "req.headers[\"idempotency-key\"]"], stream: logStream },
     requestIdHeader: false,
     // Longer than any valid id, so that the id schema, not the router, rejects long ones (400, not 414).
     routerOptions: { maxParamLength: 500 },
@@ -73,6 +84,7 @@ export async function buildApp({ config, sql, transaction }: AppDependencies): P
   });
 
   await app.register(errorsPlugin);
+  await app.register(databaseOutagePlugin, { sql });
   await app.register(httpCachePlugin);
   await app.register(cors, {
     origin: config.corsOrigins === "*" ? "*" : config.corsOrigins,
@@ -81,8 +93,17 @@ export async function buildApp({ config, sql, transaction }: AppDependencies): P
     exposedHeaders: ["ETag", "X-Request-Id", "Retry-After", "Location", "Idempotent-Replayed", "WWW-Authenticate"],
     maxAge: 86_400,
   });
+  await app.register(loadSheddingPlugin, { config });
   await app.register(docsPlugin);
   const apiKeys = createApiKeysRepository(sql);
+  const webhooks = createWebhooksRepository(sql);
+  if (webhookWorker) {
+    let worker: { stop: () => Promise<void> } | undefined;
+    app.addHook("onReady", async () => {
+      worker = startWebhookWorker({ webhooks, log: app.log, ...webhookWorker });
+    });
+    app.addHook("onClose", async () => worker?.stop());
+  }
   await app.register(authPlugin, { apiKeys });
   await app.register(idempotencyPlugin, { sql });
 
@@ -137,6 +158,8 @@ export async function buildApp({ config, sql, transaction }: AppDependencies): P
       });
       await v1.register(claimsRoutes, writes);
       await v1.register(mergeRoutes, { ...writes, actors });
+      await v1.register(changesRoutes, { changes: createChangesRepository(sql) });
+      await v1.register(webhooksRoutes, { webhooks });
     },
     { prefix: "/v1" },
   );

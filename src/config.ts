@@ -15,6 +15,14 @@ const environmentSchema = z.object({
     .regex(/^(postgres(ql)?|pglite):\/\//, "must start with postgresql:// or pglite://")
     .default(DEFAULT_DATABASE_URL),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(3000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
+  DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(6000),
+  MAX_IN_FLIGHT_PER_DB_CONNECTION: z.coerce.number().int().min(1).max(1000).default(2),
+  MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  WEBHOOK_WORKER: booleanFromEnv.default(true),
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   CORS_ORIGINS: z.string().default("*"),
   AUTO_MIGRATE: booleanFromEnv.default(true),
@@ -26,6 +34,20 @@ export interface Config {
   port: number;
   databaseUrl: string;
   databasePoolSize: number;
+  /** PostgreSQL server only: opening a connection, or waiting for a free one in the pool. */
+  databaseConnectTimeoutMs: number;
+  /** PostgreSQL server only: the server cancels a statement running longer (0: never). */
+  databaseStatementTimeoutMs: number;
+  /** PostgreSQL server only: the client gives up on an answer that takes longer, when the server cannot say so itself (frozen, partitioned). */
+  databaseQueryTimeoutMs: number;
+  /** Reads (GET, HEAD) run at once per database connection (the embedded database has one); the others queue. */
+  maxInFlightPerDbConnection: number;
+  /** The longest a read waits in that queue: one that would wait longer is refused with 503 and Retry-After. */
+  maxQueueWaitMs: number;
+  /** Run the webhook worker in this instance (every instance may: leases keep deliveries single). */
+  webhookWorker: boolean;
+  webhookPollMs: number;
+  webhookTimeoutMs: number;
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
   /** "*" allows every origin; otherwise an exact list. */
   corsOrigins: "*" | string[];
@@ -45,6 +67,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     port: env.PORT,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
+    databaseConnectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseStatementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    databaseQueryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
+    maxInFlightPerDbConnection: env.MAX_IN_FLIGHT_PER_DB_CONNECTION,
+    maxQueueWaitMs: env.MAX_QUEUE_WAIT_MS,
+    webhookWorker: env.WEBHOOK_WORKER,
+    webhookPollMs: env.WEBHOOK_POLL_MS,
+    webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
     logLevel: env.LOG_LEVEL,
     corsOrigins: parseOrigins(env.CORS_ORIGINS),
     autoMigrate: env.AUTO_MIGRATE,

@@ -1,18 +1,21 @@
 import { buildApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
-import { prepareDatabase } from "./db/bootstrap.ts";
-import { openDatabase } from "./db/database.ts";
+import { DatabaseNotReady, startingDatabase } from "./db/bootstrap.ts";
 
 const startedAt = performance.now();
 const config = loadConfig();
-const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
-const prepared = await prepareDatabase(database, { migrate: config.autoMigrate, seed: config.autoSeed });
-const app = await buildApp({ config, sql: database.sql, transaction: database.transaction });
-
-app.log.info(
-  { database: database.kind, appliedMigrations: prepared.appliedMigrations, seeded: prepared.seeded },
-  "database ready",
-);
+// The service listens before the database answers: /health at once, /ready and everything that
+// needs the database 503 until it is open and prepared (retried with backoff while it is down).
+const database = startingDatabase();
+const app = await buildApp({
+  config,
+  sql: database.sql,
+  transaction: database.transaction,
+  // Retries for a day (backoff doubling from 5 s to an hour apart), then the subscription is paused.
+  webhookWorker: config.webhookWorker
+    ? { pollMs: config.webhookPollMs, timeoutMs: config.webhookTimeoutMs, baseRetryMs: 5_000, maxRetryMs: 3_600_000, pauseAfterMs: 86_400_000 }
+    : undefined,
+});
 
 let closing = false;
 async function shutDown(signal: string) {
@@ -30,3 +33,30 @@ process.once("SIGTERM", () => void shutDown("SIGTERM"));
 
 await app.listen({ host: config.host, port: config.port });
 app.log.info({ startupMs: Math.round(performance.now() - startedAt) }, `warfacts listening on http://${config.host}:${config.port}`);
+
+try {
+  const { database: opened, prepared, attempts } = await database.start({
+    url: config.databaseUrl,
+    database: {
+      poolSize: config.databasePoolSize,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
+    },
+    prepare: { migrate: config.autoMigrate, seed: config.autoSeed },
+    log: app.log,
+  });
+  app.log.info(
+    {
+      database: opened.kind,
+      appliedMigrations: prepared.appliedMigrations,
+      seeded: prepared.seeded,
+      attempts,
+      startupMs: Math.round(performance.now() - startedAt),
+    },
+    "database ready",
+  );
+} catch (error) {
+  // Shutting down before the database was ready stops the attempts; nothing else ends them.
+  if (!(closing && error instanceof DatabaseNotReady)) throw error;
+}

@@ -36,8 +36,9 @@ describe("the OpenAPI document", () => {
       Object.entries(methods).map(([method, operation]) => ({ name: `${method} ${path}`, operation })),
     );
     // 16 reads of facts and sources; sources' writes (2); API keys (4); claims and evidence (5); per fact resource
-    // create, edit, delete, add a claim and history (4 × 5); the actor merge.
-    expect(operations.length).toBe(16 + 2 + 4 + 5 + 4 * 5 + 1);
+    // create, edit, delete, add a claim and history (4 × 5); the actor merge; the change feed and its stream (2);
+    // webhook subscriptions (5).
+    expect(operations.length).toBe(16 + 2 + 4 + 5 + 4 * 5 + 1 + 2 + 5);
     const operationIds = operations.map(({ operation }) => operation.operationId);
     expect(new Set(operationIds).size).toBe(operations.length);
     for (const { name, operation } of operations) {

@@ -1,5 +1,5 @@
 import { curatedSources } from "../../prisma/seed/index.ts";
-import type { Database } from "./database.ts";
+import { type Database, type DatabaseOptions, openDatabase, type SqlClient, type Transact } from "./database.ts";
 import { applyPendingMigrations, withMigrationLock } from "./migrate.ts";
 import { loadCuratedSources, type SeedCounts } from "./seed.ts";
 
@@ -26,4 +26,129 @@ export async function prepareDatabase(database: Database, options: PrepareOption
   // and a transaction at once); concurrent starts are safe: a bundle load locks its source row.
   const seeded = options.seed ? await loadCuratedSources(database, curatedSources) : null;
   return { appliedMigrations, seeded };
+}
+
+/** What every query meets until the database is open and prepared: the service answers 503 meanwhile. */
+export class DatabaseNotReady extends Error {
+  constructor() {
+    super("The database is not open and prepared yet");
+    this.name = "DatabaseNotReady";
+  }
+}
+
+export interface StartOptions {
+  url: string;
+  /** For the database the service then uses (pool size, timeouts). */
+  database: DatabaseOptions;
+  prepare: PrepareOptions;
+  log: { warn(details: object, message: string): void };
+  /** Waits between attempts: doubling from `firstDelayMs` up to `maxDelayMs`. */
+  retry?: { firstDelayMs: number; maxDelayMs: number };
+}
+
+export interface Started {
+  database: Database;
+  prepared: PrepareResult;
+  attempts: number;
+}
+
+/**
+ * The database as the service sees it while it starts: `sql` and `transaction` fail with
+ * DatabaseNotReady until `start` has opened and prepared it, then pass through. The server listens
+ * before the database answers, so that liveness answers at once and readiness says why not.
+ */
+export interface StartingDatabase {
+  sql: SqlClient;
+  transaction: Transact;
+  /** Opens and prepares the database, retrying with backoff (one log line per failed attempt) until it works or `close` is called. */
+  start(options: StartOptions): Promise<Started>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_RETRY = { firstDelayMs: 500, maxDelayMs: 5000 };
+
+export function startingDatabase(): StartingDatabase {
+  let database: Database | undefined;
+  let closed = false;
+  let attempting: Promise<unknown> = Promise.resolve();
+  let wake = () => {};
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  async function attempt(options: StartOptions): Promise<{ database: Database; prepared: PrepareResult }> {
+    if (options.url.startsWith("pglite://")) {
+      // One process, one connection: prepare the database it serves from.
+      const embedded = await openDatabase(options.url, options.database);
+      try {
+        return { database: embedded, prepared: await prepareDatabase(embedded, options.prepare) };
+      } catch (error) {
+        await embedded.close().catch(() => {});
+        throw error;
+      }
+    }
+    // Migrations may run long and wait for another instance's lock: they get their own connections,
+    // without the statement and query timeouts of the serving pool, and closed afterwards.
+    const preparing = await openDatabase(options.url, { poolSize: 2, connectTimeoutMs: options.database.connectTimeoutMs });
+    let prepared: PrepareResult;
+    try {
+      prepared = await prepareDatabase(preparing, options.prepare);
+    } finally {
+      await preparing.close().catch(() => {});
+    }
+    return { database: await openDatabase(options.url, options.database), prepared };
+  }
+
+  return {
+    sql: {
+      query: (text, params) => (database ? database.sql.query(text, params) : Promise.reject(new DatabaseNotReady())),
+    },
+    transaction: (work) => (database ? database.transaction(work) : Promise.reject(new DatabaseNotReady())),
+    async start(options) {
+      const { firstDelayMs, maxDelayMs } = options.retry ?? DEFAULT_RETRY;
+      for (let attempts = 1; ; attempts++) {
+        if (closed) throw new DatabaseNotReady();
+        try {
+          const current = attempt(options);
+          attempting = current.catch(() => {});
+          const opened = await current;
+          if (closed) {
+            await opened.database.close();
+            throw new DatabaseNotReady();
+          }
+          database = opened.database;
+          return { ...opened, attempts };
+        } catch (error) {
+          if (closed) throw error;
+          const delayMs = Math.min(maxDelayMs, firstDelayMs * 2 ** (attempts - 1));
+          options.log.warn(
+            { attempt: attempts, retryInMs: delayMs, error: describeError(error) },
+            `database not ready (attempt ${attempts}): ${describeError(error)}; retrying in ${(delayMs / 1000).toFixed(1)} s`,
+          );
+          await pause(delayMs);
+        }
+      }
+    },
+    async close() {
+      closed = true;
+      wake();
+      await attempting;
+      await database?.close();
+      database = undefined;
+    },
+  };
+}
+
+/** One line: the message and code, and for several addresses tried (localhost: ::1 and 127.0.0.1), each one's. */
+function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return [...new Set(error.errors.map(describeError))].join("; ");
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: string }).code;
+  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : "";
+  return `${error.message || error.name}${cause}${code && !error.message.includes(code) ? ` [${code}]` : ""}`;
 }

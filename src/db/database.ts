@@ -33,6 +33,14 @@ export type Transact = <T>(work: (tx: SqlClient) => Promise<T>) => Promise<T>;
 
 export interface DatabaseOptions {
   poolSize: number;
+  // Server only, each off when absent. A database that stops answering (frozen, partitioned) sends no
+  // error: without these, a request waits as long as it does.
+  /** Opening a connection, or waiting for a free one in the pool. */
+  connectTimeoutMs?: number;
+  /** The server cancels a statement running longer (0: never). */
+  statementTimeoutMs?: number;
+  /** The client gives up on an answer after this long, when the server cannot say so itself. */
+  queryTimeoutMs?: number;
   /** Embedded only: start from a `dumpEmbedded` snapshot instead of an empty cluster (much faster than initdb). */
   embeddedSnapshot?: Blob;
 }
@@ -42,7 +50,15 @@ export async function openDatabase(url: string, options: DatabaseOptions): Promi
 }
 
 async function openServer(url: string, options: DatabaseOptions): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    statement_timeout: options.statementTimeoutMs || undefined,
+    query_timeout: options.queryTimeoutMs,
+    // A partitioned server sends no reset: keepalives let the kernel find idle connections dead.
+    keepAlive: true,
+  });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
@@ -68,13 +84,17 @@ async function openServer(url: string, options: DatabaseOptions): Promise<Databa
       // aborts one. The work is plain database work, so it runs again.
       for (let attempt = 1; ; attempt++) {
         const client = await pool.connect();
+        // A connection that timed out on our side may still be running the statement, inside the
+        // transaction: it is closed (the server then rolls back), never handed out again.
+        let discard: Error | undefined;
         try {
           await client.query("BEGIN");
           const result = await work({ query: async (text, params) => (await client.query(text, params as unknown[])).rows });
           await client.query("COMMIT");
           return result;
         } catch (error) {
-          await client.query("ROLLBACK").catch(() => {});
+          if (isQueryTimeout(error)) discard = error as Error;
+          else await client.query("ROLLBACK").catch((rollbackError: Error) => (discard = rollbackError));
           const code = (error as { code?: string }).code;
           if (attempt < 5 && (code === "40P01" || code === "40001")) {
             // Apart, so that the same writers do not meet again in the same order.
@@ -83,7 +103,7 @@ async function openServer(url: string, options: DatabaseOptions): Promise<Databa
           }
           throw error;
         } finally {
-          client.release();
+          client.release(discard);
         }
       }
     },
@@ -92,6 +112,11 @@ async function openServer(url: string, options: DatabaseOptions): Promise<Databa
       await pool.end();
     },
   };
+}
+
+/** pg's own error when `query_timeout` passes without an answer; it has no code. */
+export function isQueryTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === "Query read timeout";
 }
 
 /** `pglite://memory` is a new in-memory database; `pglite://<path>` a data directory relative to cwd. */

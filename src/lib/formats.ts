@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { stringify } from "csv-stringify";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { type CursorList, listCursors } from "./cursor.ts";
 import { listReply, type Page } from "./pagination.ts";
 import { badRequest, Problem } from "./problem.ts";
 import { pickFields, type ShapeOptions, shapeList } from "./shape.ts";
@@ -17,7 +18,9 @@ export const MEDIA_TYPES: Record<Format, string> = {
 
 /**
  * The representation to send: `format=` wins (browsers and spreadsheets cannot set Accept), then the
- * Accept header by q-value. `*\/*` and `application/*` mean JSON. Nothing acceptable is a 406.
+ * Accept header by q-value. `*\/*`, `application/*`, `application/problem+json` and no Accept at all
+ * mean JSON; `text/*` means CSV where CSV is allowed. Nothing acceptable is a 406. Every GET under /v1
+ * negotiates here, lists with their export formats, everything else with JSON only (plugins/errors.ts).
  */
 export function negotiateFormat(accept: string | undefined, requested: Format | undefined, allowed: readonly Format[]): Format {
   if (requested) return requested;
@@ -32,14 +35,21 @@ export function negotiateFormat(accept: string | undefined, requested: Format | 
     .filter((entry) => entry.range !== "" && Number.isFinite(entry.q) && entry.q > 0)
     .sort((a, b) => b.q - a.q || a.order - b.order);
   for (const { range } of ranges) {
-    if (range === "*/*" || range === "application/*") return "json";
-    const format = allowed.find((candidate) => MEDIA_TYPES[candidate] === range);
+    // A problem is JSON too: a client that accepts problems reads the JSON they describe.
+    const mediaType = range === "*/*" || range === "application/problem+json" ? MEDIA_TYPES.json : range;
+    const format = mediaType.endsWith("/*")
+      ? allowed.find((candidate) => MEDIA_TYPES[candidate].startsWith(mediaType.slice(0, -1)))
+      : allowed.find((candidate) => MEDIA_TYPES[candidate] === mediaType);
     if (format) return format;
   }
+  const choices = allowed.map((format) => MEDIA_TYPES[format]).join(", ");
   throw new Problem(
     406,
     "Not Acceptable",
-    `None of the media types in Accept is available here; choose one of ${allowed.map((format) => MEDIA_TYPES[format]).join(", ")}, or pass format=.`,
+    allowed.length > 1
+      ? `None of the media types in Accept is available here; choose one of ${choices}, or pass format=.`
+      : `None of the media types in Accept is available here; this resource is ${choices} only.`,
+    [{ field: "headers.accept", message: `Accept one of ${choices}` }],
   );
 }
 
@@ -48,19 +58,15 @@ const EXPORT_BATCH_SIZE = 500;
 
 export type PageFetcher<Item> = (cursor: string | undefined, limit: number) => Promise<Page<Item>>;
 
-/** Every batch of items from `cursor` on, one in memory at a time. */
-async function* everyBatch<Item>(fetchPage: PageFetcher<Item>, cursor?: string): AsyncGenerator<Item[]> {
-  let next: string | undefined = cursor;
-  do {
+/** The batches of an export: the first, already read, then every batch after it, one in memory at a time. */
+async function* batchesFrom<Item>(first: Page<Item>, fetchPage: PageFetcher<Item>): AsyncGenerator<Item[]> {
+  yield first.items;
+  let next = first.nextCursor;
+  while (next) {
     const page = await fetchPage(next, EXPORT_BATCH_SIZE);
     yield page.items;
-    next = page.nextCursor ?? undefined;
-  } while (next);
-}
-
-/** Every item from `cursor` on, one batch in memory at a time. */
-export async function* everyItem<Item>(fetchPage: PageFetcher<Item>, cursor?: string): AsyncGenerator<Item> {
-  for await (const batch of everyBatch(fetchPage, cursor)) yield* batch;
+    next = page.nextCursor;
+  }
 }
 
 /** A CSV column: its header and where its value is in the item (`said.date`, `about[].name`). */
@@ -107,24 +113,37 @@ export interface ListSendOptions<Item> {
   fields?: readonly string[];
 }
 
-/** Sends a full export as CSV, NDJSON or GeoJSON, streamed; JSON pages are sent by the route itself. */
-export function sendExport<Item>(request: FastifyRequest, reply: FastifyReply, options: ListSendOptions<Item>) {
+/**
+ * Sends a full export as CSV, NDJSON or GeoJSON, streamed; JSON pages are sent by the route itself.
+ * The first batch is read (and, for GeoJSON, made features) before anything is sent, so that what is
+ * wrong with the request (a cursor, a filter) or the database at the start is a problem with its own
+ * status, not a 200 cut short. A failure after the first byte can only abort the response: the body
+ * then ends without its last chunk, which no client or cache takes for a whole export, and streamed
+ * responses are never cacheable (plugins/http-cache.ts).
+ */
+export async function sendExport<Item>(request: FastifyRequest, reply: FastifyReply, options: ListSendOptions<Item>) {
+  const { format, toFeatures } = options;
+  if (format === "geojson" && !toFeatures) throw new Problem(406, "Not Acceptable", "GeoJSON is not available for this resource.");
+  if (format !== "csv" && format !== "ndjson" && format !== "geojson") throw new Error(`sendExport cannot send ${format}`);
+  const first = await options.fetchPage(options.cursor, EXPORT_BATCH_SIZE);
+  const firstFeatures = format === "geojson" ? await toFeatures!(first.items) : [];
+
   const fields = options.fields;
-  const items = everyItem(options.fetchPage, options.cursor);
+  const batches = batchesFrom(first, options.fetchPage);
   const csvColumns = fields
     ? options.csvColumns.filter((column) => ["id", ...fields].includes(column.split(/[.[]/)[0]!))
     : options.csvColumns;
-  reply.header("content-disposition", `inline; filename="${options.name}.${options.format}"`);
+  reply.header("content-disposition", `inline; filename="${options.name}.${format}"`);
   const failed = (error: unknown) => request.log.error({ err: error }, "export failed mid-stream");
-  switch (options.format) {
+  switch (format) {
     case "csv": {
       // Headers are the column paths without "[]": `places.name` holds every place's name.
       const columns = csvColumns.map((column) => ({ key: column, header: column.replaceAll("[]", "") }));
       const csv = stringify({ header: true, columns, bom: true });
       const rows = Readable.from(
         (async function* () {
-          for await (const item of items) {
-            yield Object.fromEntries(csvColumns.map((column) => [column, csvCell(pluck(item, column))]));
+          for await (const batch of batches) {
+            for (const item of batch) yield Object.fromEntries(csvColumns.map((column) => [column, csvCell(pluck(item, column))]));
           }
         })(),
       );
@@ -138,31 +157,32 @@ export function sendExport<Item>(request: FastifyRequest, reply: FastifyReply, o
       return reply.type("application/x-ndjson; charset=utf-8").send(
         Readable.from(
           (async function* () {
-            for await (const item of items) yield `${JSON.stringify(fields ? pickFields(item as { id: string }, fields) : item)}\n`;
+            for await (const batch of batches) {
+              for (const item of batch) yield `${JSON.stringify(fields ? pickFields(item as { id: string }, fields) : item)}\n`;
+            }
           })(),
         ).on("error", failed),
       );
-    case "geojson": {
-      const toFeatures = options.toFeatures;
-      if (!toFeatures) throw new Problem(406, "Not Acceptable", "GeoJSON is not available for this resource.");
+    case "geojson":
       return reply.type("application/geo+json; charset=utf-8").send(
-        Readable.from(featureCollection(options.fetchPage, options.cursor, toFeatures)).on("error", failed),
+        Readable.from(featureCollection(batches, firstFeatures, toFeatures!)).on("error", failed),
       );
-    }
-    default:
-      throw new Error(`sendExport cannot send ${options.format}`);
   }
 }
 
 async function* featureCollection<Item>(
-  fetchPage: PageFetcher<Item>,
-  cursor: string | undefined,
+  batches: AsyncGenerator<Item[]>,
+  firstFeatures: object[],
   toFeatures: (items: Item[]) => Promise<object[]>,
 ): AsyncGenerator<string> {
   yield '{"type":"FeatureCollection","features":[';
   let first = true;
-  for await (const batch of everyBatch(fetchPage, cursor)) {
-    for (const feature of await toFeatures(batch)) {
+  let firstBatch = true;
+  for await (const batch of batches) {
+    // The first batch's features were made before the response started.
+    const features = firstBatch ? firstFeatures : await toFeatures(batch);
+    firstBatch = false;
+    for (const feature of features) {
       yield `${first ? "" : ","}${JSON.stringify(feature)}`;
       first = false;
     }
@@ -177,7 +197,8 @@ export interface Paging {
 }
 
 export interface ListRouteOptions<Item> {
-  name: string;
+  /** The list: its cursors carry it (a cursor is read back only by the list that issued it), and exports are named after it. */
+  name: Exclude<CursorList, "timeline" | "search">;
   formats: readonly Format[];
   query: Paging & { format?: Format };
   /** One page of the list with the route's filters. */
@@ -195,9 +216,12 @@ export async function replyWithList<Item extends { id: string }>(
   options: ListRouteOptions<Item>,
 ) {
   const { query } = options;
+  const cursors = listCursors(options.name);
+  const cursor = cursors.read(query.cursor);
   const format = negotiateFormat(request.headers.accept, query.format, options.formats);
   if (format === "json") {
-    const body = listReply(request.url, await options.list({ cursor: query.cursor, limit: query.limit, count: query.count }));
+    const page = await options.list({ cursor, limit: query.limit, count: query.count });
+    const body = listReply(request.url, { ...page, nextCursor: cursors.issue(page.nextCursor) });
     return options.shape ? shapeList(reply, body, options.shape) : body;
   }
   if (options.shape?.include) {
@@ -209,9 +233,9 @@ export async function replyWithList<Item extends { id: string }>(
     fields: options.shape?.fields,
     name: options.name,
     format,
-    cursor: query.cursor,
+    cursor,
     csvColumns: options.csvColumns,
     toFeatures: options.toFeatures,
-    fetchPage: (cursor, limit) => options.list({ cursor, limit }),
+    fetchPage: (next, limit) => options.list({ cursor: next, limit }),
   });
 }

@@ -22,8 +22,8 @@ const VARY_V1 = "accept, accept-encoding";
  */
 export const httpCachePlugin = fp(async (app: FastifyInstance) => {
   // onSend hooks run in the order they are added; these surround @fastify/etag's.
-  app.addHook("onSend", async (request, reply) => {
-    setCachingHeaders(request, reply);
+  app.addHook("onSend", async (request, reply, payload) => {
+    setCachingHeaders(request, reply, isStream(payload));
     // Preconditions apply only to what would have been a 2xx (RFC 9110 §13.2.1): a problem is never a 304.
     if (!isSuccess(reply.statusCode)) delete request.headers["if-none-match"];
   });
@@ -49,7 +49,7 @@ export const httpCachePlugin = fp(async (app: FastifyInstance) => {
   });
 });
 
-function setCachingHeaders(request: FastifyRequest, reply: FastifyReply) {
+function setCachingHeaders(request: FastifyRequest, reply: FastifyReply, streamed: boolean) {
   const path = request.url.split("?")[0] ?? "";
   const isV1 = path.startsWith("/v1/");
   if (isV1) reply.header("vary", VARY_V1);
@@ -60,6 +60,12 @@ function setCachingHeaders(request: FastifyRequest, reply: FastifyReply) {
     return;
   }
   if ((request.method !== "GET" && request.method !== "HEAD") || !isSuccess(reply.statusCode) || reply.hasHeader("cache-control")) return;
+  // A streamed export commits to its 200 before its last batch is read: should a later batch fail,
+  // the response is cut off (aborted, never ended cleanly), and no cache may keep it as an export.
+  if (streamed && isV1) {
+    reply.header("cache-control", "no-store");
+    return;
+  }
   if (isV1 || path === "/openapi.json") reply.header("cache-control", PUBLIC_READ);
   else if (path === "/health" || path === "/ready") reply.header("cache-control", "no-store");
 }
@@ -69,6 +75,10 @@ async function bodilessNotModified(_request: FastifyRequest, reply: FastifyReply
   reply.removeHeader("content-length");
   reply.removeHeader("content-type");
   return null;
+}
+
+function isStream(payload: unknown): boolean {
+  return typeof (payload as { pipe?: unknown } | null)?.pipe === "function";
 }
 
 function isSuccess(status: number) {

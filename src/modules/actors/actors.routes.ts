@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { commonFilters } from "../../db/list-query.ts";
+import { listCursors } from "../../lib/cursor.ts";
 import { pageInfo } from "../../lib/pagination.ts";
 import { liveItem } from "../../lib/fact-response.ts";
 import { notFound } from "../../lib/problem.ts";
@@ -106,7 +107,9 @@ export const actorsRoutes: FastifyPluginAsyncZod<{
     handler: async (request) => {
       const { id } = request.params;
       const query = request.query;
-      const page = await timeline.find(id, { types: query.type, from: query.from, to: query.to, limit: query.limit, cursor: query.cursor });
+      const cursors = listCursors("timeline");
+      const cursor = cursors.read(query.cursor);
+      const page = await timeline.find(id, { types: query.type, from: query.from, to: query.to, limit: query.limit, cursor });
       if (!page) throw notFound(`No actor has the id "${id}".`);
       return {
         actor: page.actor,
@@ -114,7 +117,7 @@ export const actorsRoutes: FastifyPluginAsyncZod<{
           ...entry,
           link: `/v1/${timelineEntryCollections[entry.type]}/${encodeURIComponent(entry.id)}`,
         })),
-        page: pageInfo(request.url, page.nextCursor),
+        page: pageInfo(request.url, cursors.issue(page.nextCursor)),
       };
     },
   });

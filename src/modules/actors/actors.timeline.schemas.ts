@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   ActorStubSchema,
+  dateRangeInOrder,
   dateRangeQuery,
   FactTimeSchema,
   PageInfoSchema,
@@ -53,7 +54,7 @@ export const ActorTimelineQuerySchema = z.strictObject({
   ...paginationQuery,
   ...dateRangeQuery,
   type: repeatable(z.enum(timelineEntryTypeValues)).describe("Entry type; repeat for OR"),
-});
+}).superRefine(dateRangeInOrder);
 
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 export type TimelineEntryType = (typeof timelineEntryTypeValues)[number];

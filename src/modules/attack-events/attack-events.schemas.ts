@@ -4,7 +4,10 @@ import {
   actorRefs,
   commonListQuery,
   formatQuery,
+  dateRangeInOrder,
   dateRangeQuery,
+  INT4_MAX,
+  integerQuery,
   backingFields,
   EvidenceSchema,
   ReportedActorSchema,
@@ -96,7 +99,8 @@ const boundingBox = z
   .optional()
   .describe("`west,south,east,north` (WGS 84 degrees): events with a place inside the box; places without coordinates never match");
 
-export const AttackEventListQuerySchema = z.strictObject({
+/** The list's parameters, each checked on its own; stats take some of them (zod cannot `omit` from a refined object). */
+export const AttackEventListQueryFields = z.strictObject({
   ...commonListQuery,
   fields: fieldsQuery(fieldNames(AttackEventSchema)),
   include: includeQuery(attackEventRelations),
@@ -106,10 +110,12 @@ export const AttackEventListQuerySchema = z.strictObject({
   place: actorRefs.describe("Events in this place or in places inside it (a region finds its cities); repeat for OR"),
   kind: repeatable(z.enum(attackKindValues)).describe("Event kind; repeat for OR"),
   weapon: z.string().trim().min(1).max(200).optional().describe("Words in the weapon as described, case-insensitive (`drone`)"),
-  minLaunched: z.coerce.number().int().min(0).max(2_147_483_647).optional().describe("Events with at least this many weapons launched (the resolved figure)"),
+  minLaunched: integerQuery({ min: 0, max: INT4_MAX }).optional().describe("Events with at least this many weapons launched (the resolved figure)"),
   bbox: boundingBox,
   format: formatQuery(["json", "csv", "ndjson", "geojson"]),
 });
+
+export const AttackEventListQuerySchema = AttackEventListQueryFields.superRefine(dateRangeInOrder);
 
 export type BoundingBox = { west: number; south: number; east: number; north: number };
 

@@ -137,7 +137,8 @@ export const ProblemSchema = z
     errors: z
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()
-      .describe("One entry per invalid input, e.g. `query.limit`"),
+      .describe("One entry per invalid input, e.g. `query.limit`; at most 20"),
+    errorsOmitted: z.number().int().optional().describe("How many more invalid inputs there were than `errors` lists"),
   })
   .meta({ id: "Problem", description: "RFC 9457 problem details (application/problem+json)" });
 
@@ -187,9 +188,35 @@ export const actorRefs = repeatable(z.string().min(1).max(200)).describe(
   "Actor id, name or alias, case-insensitive (`iran`, `Odessa`); repeat for OR",
 );
 
+const DECIMAL_INTEGER = /^-?\d+$/;
+
+/**
+ * An integer query parameter: plain decimal digits only (`1e1`, `0x10`, ` 5` and `5.0` are not), within
+ * bounds that the database column it is compared with can hold (int4 at most). Documented as an integer.
+ */
+export function integerQuery(bounds: { min: number; max: number; default?: number }) {
+  const integer = z.number().int().min(bounds.min).max(bounds.max);
+  return z.preprocess(
+    (value, context) => {
+      // Anything but one string (nothing, or a repeated parameter) is the integer schema's to judge.
+      if (typeof value !== "string") return value;
+      if (!DECIMAL_INTEGER.test(value)) {
+        context.addIssue({ code: "custom", message: "Expected a plain decimal integer, such as 25" });
+        return z.NEVER;
+      }
+      // Past the safe range a number is inexact; clamped, it still fails the bounds as too big or small.
+      return Math.min(Math.max(Number(value), -Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
+    },
+    bounds.default === undefined ? integer : integer.default(bounds.default),
+  );
+}
+
+/** The largest value of a PostgreSQL `integer` (int4) column. */
+export const INT4_MAX = 2_147_483_647;
+
 export const paginationQuery = {
-  limit: z.coerce.number().int().min(1).max(100).default(25).describe("Items per page, 1–100"),
-  cursor: z.string().min(1).max(512).optional().describe("The `nextCursor` of the previous page"),
+  limit: integerQuery({ min: 1, max: 100, default: 25 }).describe("Items per page, 1–100"),
+  cursor: z.string().min(1).max(2048).optional().describe("The `nextCursor` of the previous page of the same list"),
 };
 
 // Facts are dated as precisely as their sources, to the day at best: a date-time bound keeps its
@@ -201,8 +228,18 @@ const dateBound = z
 
 export const dateRangeQuery = {
   from: dateBound.optional().describe("Inclusive lower bound: a date (YYYY-MM-DD) or a date-time, whose date is used"),
-  to: dateBound.optional().describe("Inclusive upper bound: a date (YYYY-MM-DD) or a date-time, whose date is used"),
+  to: dateBound.optional().describe("Inclusive upper bound: a date (YYYY-MM-DD) or a date-time, whose date is used; not before `from`"),
 };
+
+/**
+ * `to` before `from` can match nothing: a mistake to name, not an empty list. A check of the whole
+ * query (`.superRefine(dateRangeInOrder)`) on every schema that spreads `dateRangeQuery`.
+ */
+export function dateRangeInOrder(query: { from?: string; to?: string }, context: z.RefinementCtx) {
+  if (query.from === undefined || query.to === undefined || query.from <= query.to) return;
+  context.addIssue({ code: "custom", path: ["from"], message: `Must not be after \`to\` (${query.to})` });
+  context.addIssue({ code: "custom", path: ["to"], message: `Must not be before \`from\` (${query.from})` });
+}
 
 const booleanQuery = z.enum(["true", "false"]).transform((value) => value === "true");
 
@@ -225,7 +262,7 @@ export const commonListQuery = {
     .describe("Only facts created or changed at or after this instant (ISO 8601), for incremental sync"),
   count: booleanQuery.optional().describe("`true` adds `total`, the number of items matching the filters"),
   format: formatQuery(["json", "csv", "ndjson"]),
-  minSources: z.coerce.number().int().min(1).max(1000).optional()
+  minSources: integerQuery({ min: 1, max: 1000 }).optional()
     .describe("Only facts backed by at least this many independent sources (`2`: confirmed by a second outlet)"),
   disputed: booleanQuery.optional().describe("`true`: only facts whose sources disagree on a figure; `false`: only those where they agree"),
 };

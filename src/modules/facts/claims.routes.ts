@@ -6,7 +6,11 @@ import { notFound } from "../../lib/problem.ts";
 import { ClaimEvidenceInputSchema, ClaimPatchSchema, ClaimRecordSchema } from "./facts.schemas.ts";
 import { changeContext } from "./facts.routes.ts";
 
-const ClaimParamsSchema = z.strictObject({ id: z.coerce.number().int().min(1).max(2_147_483_647) });
+// Plain decimal digits only (no `0x10`, `1e1`), within the int4 ids.
+const ClaimParamsSchema = z.strictObject({
+  id: z.string().regex(/^[1-9][0-9]{0,9}$/, "Expected a claim id: a positive decimal integer")
+    .transform(Number).refine((id) => id <= 2_147_483_647, "No claim has so large an id"),
+});
 
 /** A stored claim as the API shows it. */
 export function claimRecord(claim: ClaimRecord): z.infer<typeof ClaimRecordSchema> {

@@ -3,6 +3,7 @@ import {
   ActorStubSchema,
   actorRefs,
   commonListQuery,
+  dateRangeInOrder,
   dateRangeQuery,
   backingFields,
   EvidenceSchema,
@@ -73,7 +74,7 @@ export const SanctionListQuerySchema = z.strictObject({
   target: actorRefs.describe("Sanctions naming this actor as a target; repeat for OR"),
   status: repeatable(z.enum(sanctionStatusValues)).describe("Status; repeat for OR"),
   reason: z.string().trim().min(1).max(200).optional().describe("Words in the reason, case-insensitive (`drones`)"),
-});
+}).superRefine(dateRangeInOrder);
 
 export type Sanction = z.infer<typeof SanctionSchema>;
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
+import { listCursors } from "../../lib/cursor.ts";
 import { listReply } from "../../lib/pagination.ts";
 import type { SearchRepository } from "./search.repository.ts";
 import { SearchQuerySchema, SearchResultsSchema } from "./search.schemas.ts";
@@ -16,8 +17,10 @@ export const searchRoutes: FastifyPluginAsyncZod<{ search: SearchRepository }> =
       response: { 200: SearchResultsSchema },
     },
     handler: async (request) => {
-      const { q, type, limit, cursor, count } = request.query;
-      return listReply(request.url, await search.search({ q, types: type, limit, cursor, count }));
+      const { q, type, limit, count } = request.query;
+      const cursors = listCursors("search");
+      const page = await search.search({ q, types: type, limit, cursor: cursors.read(request.query.cursor), count });
+      return listReply(request.url, { ...page, nextCursor: cursors.issue(page.nextCursor) });
     },
   });
 };

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { fieldNames, fieldsQuery } from "../../lib/shape.ts";
-import { commonListQuery, dateRangeQuery, listResponse, repeatable, sparseOf } from "../common/common.schemas.ts";
+import { commonListQuery, dateRangeInOrder, dateRangeQuery, listResponse, repeatable, sparseOf } from "../common/common.schemas.ts";
 
 const sourceFields = {
   id: z.string(),
@@ -63,7 +63,7 @@ export const SourceListQuerySchema = z.strictObject({
   ...dateRangeQuery,
   language: repeatable(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a language tag such as en"))
     .describe("Language tag; repeat for OR"),
-});
+}).superRefine(dateRangeInOrder);
 
 export type Source = z.infer<typeof SourceSchema>;
 export type SourceSummary = z.infer<typeof SourceSummarySchema>;

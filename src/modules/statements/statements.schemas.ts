@@ -4,6 +4,7 @@ import {
   actorRefs,
   booleanQuery,
   commonListQuery,
+  dateRangeInOrder,
   dateRangeQuery,
   backingFields,
   EvidenceSchema,
@@ -61,7 +62,8 @@ export const StatementShapeQuerySchema = z.strictObject({
   include: includeQuery(statementRelations),
 });
 
-export const StatementListQuerySchema = z.strictObject({
+/** The list's parameters, each checked on its own; stats take some of them (zod cannot `omit` from a refined object). */
+export const StatementListQueryFields = z.strictObject({
   ...commonListQuery,
   fields: fieldsQuery(fieldNames(StatementSchema)),
   include: includeQuery(statementRelations),
@@ -73,6 +75,8 @@ export const StatementListQuerySchema = z.strictObject({
   quoted: booleanQuery.optional().describe("`true`: verbatim quotes only; `false`: paraphrases and partial quotes"),
   respondsTo: repeatable(z.string().min(1).max(200)).describe("Statements answering this statement id; repeat for OR"),
 });
+
+export const StatementListQuerySchema = StatementListQueryFields.superRefine(dateRangeInOrder);
 
 export type Statement = z.infer<typeof StatementSchema>;
 

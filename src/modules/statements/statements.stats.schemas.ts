@@ -1,14 +1,17 @@
 import { z } from "zod";
-import { StatementListQuerySchema } from "./statements.schemas.ts";
+import { dateRangeInOrder } from "../common/common.schemas.ts";
+import { StatementListQueryFields } from "./statements.schemas.ts";
 
 export const statementGroupValues = ["speaker", "kind"] as const;
 export type StatementGroup = (typeof statementGroupValues)[number];
 
 // The list's filters (not its paging, count or export format), so that stats count what the list returns.
-export const StatementStatsQuerySchema = z.strictObject({
-  ...StatementListQuerySchema.omit({ limit: true, cursor: true, count: true, format: true, fields: true, include: true }).shape,
-  groupBy: z.enum(statementGroupValues).describe("Count statements by `speaker` or by `kind`"),
-});
+export const StatementStatsQuerySchema = z
+  .strictObject({
+    ...StatementListQueryFields.omit({ limit: true, cursor: true, count: true, format: true, fields: true, include: true }).shape,
+    groupBy: z.enum(statementGroupValues).describe("Count statements by `speaker` or by `kind`"),
+  })
+  .superRefine(dateRangeInOrder);
 
 export const StatementStatsGroupSchema = z
   .object({

@@ -70,13 +70,18 @@ export async function deliverDue(options: WebhookWorkerOptions): Promise<number>
 export function startWebhookWorker(options: WebhookWorkerOptions): { stop: () => Promise<void> } {
   let running = true;
   let wake: (() => void) | undefined;
+  let failingSince: number | undefined;
   const loop = (async () => {
     while (running) {
       let tried = 0;
       try {
         tried = await deliverDue(options);
+        if (failingSince !== undefined) options.log.warn({ afterMs: Date.now() - failingSince }, "webhook worker: database answers again");
+        failingSince = undefined;
       } catch (error) {
-        options.log.warn({ err: error }, "webhook worker: database unavailable, retrying");
+        // Once per outage, not once per poll.
+        if (failingSince === undefined) options.log.warn({ error: (error as Error).message }, "webhook worker: database unavailable, retrying");
+        failingSince ??= Date.now();
       }
       if (tried === 0 && running) {
         await new Promise<void>((resolve) => {
