@@ -26,7 +26,9 @@ export async function startTestApp(options: Pick<AppDependencies, "webhookWorker
   // On the embedded database this finds the snapshot up to date and does nothing.
   await prepareDatabase(database, { migrate: true, seed: true });
   const app = await buildApp({
-    config: { ...loadConfig({}), logLevel: (process.env.TEST_LOG ?? "silent") as Config["logLevel"] },
+    // Tests read in parallel on a loaded machine: only the load-shedding tests (faults.test.ts, with
+    // their own app) may be refused for a wait; everywhere else a queued read waits its turn.
+    config: { ...loadConfig({}), logLevel: (process.env.TEST_LOG ?? "silent") as Config["logLevel"], maxQueueWaitMs: 60_000 },
     sql: database.sql,
     transaction: database.transaction,
     ...options,
