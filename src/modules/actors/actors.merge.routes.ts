@@ -5,7 +5,7 @@ import { liveItem } from "../../lib/fact-response.ts";
 import { badRequest } from "../../lib/problem.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import { MergeInputSchema } from "../facts/facts.schemas.ts";
-import { changeContext } from "../facts/facts.routes.ts";
+import { changeContext } from "../facts/change-context.ts";
 import type { ActorsRepository } from "./actors.repository.ts";
 import { ActorSchema } from "./actors.schemas.ts";
 

@@ -4,7 +4,7 @@ import type { SqlClient, Transact } from "../../db/database.ts";
 import { addEvidence, type ClaimRecord, deleteClaim, deleteEvidence, findClaim, patchClaim } from "../../db/editing.ts";
 import { notFound } from "../../lib/problem.ts";
 import { ClaimEvidenceInputSchema, ClaimPatchSchema, ClaimRecordSchema } from "./facts.schemas.ts";
-import { changeContext } from "./facts.routes.ts";
+import { changeContext } from "./change-context.ts";
 
 // Plain decimal digits only (no `0x10`, `1e1`), within the int4 ids.
 const ClaimParamsSchema = z.strictObject({

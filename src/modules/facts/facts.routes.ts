@@ -1,11 +1,9 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
-import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import type { Transact } from "../../db/database.ts";
-import { addClaim, createFact, deleteFact, listRevisions, lockFact, patchFact } from "../../db/editing.ts";
+import type { SqlClient, Transact } from "../../db/database.ts";
+import { addClaim, createFact, deleteFact, findClaim, listRevisions, lockFact, patchFact } from "../../db/editing.ts";
 import type { FactLookup } from "../../db/list-query.ts";
-import type { ChangeContext, ResourceKind } from "../../db/projection.ts";
-import type { SqlClient } from "../../db/database.ts";
+import type { ResourceKind } from "../../db/projection.ts";
 import { type ClaimSpec, takeApart } from "../../lib/bundle-claims.ts";
 import { liveItem } from "../../lib/fact-response.ts";
 import { badRequest, notFound } from "../../lib/problem.ts";
@@ -21,8 +19,8 @@ import {
   RevisionListSchema,
   SourceRefSchema,
 } from "./facts.schemas.ts";
+import { changeContext } from "./change-context.ts";
 import { claimRecord } from "./claims.routes.ts";
-import { findClaim } from "../../db/editing.ts";
 
 export interface FactWriteOptions {
   kind: ResourceKind;
@@ -41,11 +39,6 @@ export interface FactWriteOptions {
   transaction: Transact;
   sql: SqlClient;
 }
-
-export const changeContext = (request: FastifyRequest, sourceId: string | null = null): ChangeContext => ({
-  apiKeyId: request.apiKey?.id ?? null,
-  sourceId,
-});
 
 /** Which claim fields each kind of subject takes, and what value each needs. */
 const CLAIM_FIELDS: Record<string, Partial<Record<ClaimField, "none" | "number" | "time" | "text" | "actor" | "statement">>> = {

@@ -7,7 +7,7 @@ import type { Transact } from "../../db/database.ts";
 import { applyBundle } from "../../db/ingest.ts";
 import { insertSource, sourceExists } from "../../db/seed.ts";
 import { conflict, notFound } from "../../lib/problem.ts";
-import { changeContext } from "../facts/facts.routes.ts";
+import { changeContext } from "../facts/change-context.ts";
 import { BundleSchema, SourceInputSchema } from "./bundle.schemas.ts";
 import { type Loaders, shapeItem } from "../../lib/shape.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
