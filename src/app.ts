@@ -3,7 +3,8 @@ import cors from "@fastify/cors";
 import { validatorCompiler, type ZodTypeProvider } from "@fastify/type-provider-zod";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Config } from "./config.ts";
-import type { SqlClient, Transact } from "./db/database.ts";
+import type { ReadReplica, SqlClient, Transact } from "./db/database.ts";
+import { createReadRouting } from "./db/read-routing.ts";
 import { Problem } from "./lib/problem.ts";
 import type { Loaders } from "./lib/shape.ts";
 import { createActorsRepository } from "./modules/actors/actors.repository.ts";
@@ -16,6 +17,7 @@ import { AttackEventSchema } from "./modules/attack-events/attack-events.schemas
 import { createChangesRepository } from "./modules/changes/changes.repository.ts";
 import { changesRoutes } from "./modules/changes/changes.routes.ts";
 import { claimsRoutes } from "./modules/facts/claims.routes.ts";
+import { importsRoutes } from "./modules/imports/imports.routes.ts";
 import { createWebhooksRepository } from "./modules/webhooks/webhooks.repository.ts";
 import { webhooksRoutes } from "./modules/webhooks/webhooks.routes.ts";
 import { startWebhookWorker, type WebhookWorkerOptions } from "./modules/webhooks/webhooks.worker.ts";
@@ -42,15 +44,23 @@ import { statementsRoutes } from "./modules/statements/statements.routes.ts";
 import { createStatementStatsRepository } from "./modules/statements/statements.stats.repository.ts";
 import { docsPlugin } from "./plugins/docs.ts";
 import { databaseOutagePlugin } from "./plugins/database-outage.ts";
-import { errorsPlugin } from "./plugins/errors.ts";
+import { errorsPlugin, isDatabaseUnavailable } from "./plugins/errors.ts";
+import { readRoutingPlugin } from "./plugins/read-routing.ts";
 import { loadSheddingPlugin } from "./plugins/load-shedding.ts";
+import { frameworkErrorOptions, frameworkErrorsPlugin } from "./plugins/framework-errors.ts";
+import { rateLimitPlugin } from "./plugins/rate-limit.ts";
+import { securityHeadersPlugin } from "./plugins/security-headers.ts";
 import { httpCachePlugin } from "./plugins/http-cache.ts";
+import { jsonBodyPlugin } from "./plugins/json-body.ts";
+import { logDestination, logFlushPlugin, OneLinePerRequest } from "./plugins/request-log.ts";
 import { zodSerializerCompiler } from "./plugins/serializer.ts";
 
 export interface AppDependencies {
   config: Config;
-  /** Migrations and seeding happen before the app is built (db/bootstrap.ts). */
+  /** The primary. Migrations and seeding happen before the app is built (db/bootstrap.ts). */
   sql: SqlClient;
+  /** Streaming standbys that take the read path (db/read-routing.ts); none: the primary reads too. */
+  readReplicas?: ReadReplica[];
   /** Writes: one transaction on one connection each. */
   transaction: Transact;
   /** Runs the webhook worker in this process (the server does; tests that need it say so). */
@@ -64,10 +74,14 @@ export interface AppDependencies {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds the service without listening: the server and the tests share it. */
-export async function buildApp({ config, sql, transaction, logStream, webhookWorker }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, sql, transaction, readReplicas = [], logStream, webhookWorker }: AppDependencies): Promise<FastifyInstance> {
+  const logDestinationStream = logDestination(logStream);
   const app = Fastify({
+    // Bad percent-encoding, over-long URLs and headers, unknown methods, slow clients: problem+json too.
+    ...frameworkErrorOptions(config),
     // API keys must never reach a log line.
-    logger: { level: config.logLevel, redact: ["req.headers.authorization", "req.headers[\"idempotency-key\"]"], stream: logStream },
+    logger: { level: config.logLevel, redact: ["req.headers.authorization", "req.headers[\"idempotency-key\"]"], stream: logDestinationStream },
+    logController: new OneLinePerRequest(),
     requestIdHeader: false,
     // Longer than any valid id, so that the id schema, not the router, rejects long ones (400, not 414).
     routerOptions: { maxParamLength: 500 },
@@ -83,18 +97,30 @@ export async function buildApp({ config, sql, transaction, logStream, webhookWor
     reply.header("x-request-id", request.id);
   });
 
+  await app.register(logFlushPlugin, { destination: logDestinationStream });
   await app.register(errorsPlugin);
+  await app.register(jsonBodyPlugin);
+  await app.register(securityHeadersPlugin);
   await app.register(databaseOutagePlugin, { sql });
   await app.register(httpCachePlugin);
   await app.register(cors, {
     origin: config.corsOrigins === "*" ? "*" : config.corsOrigins,
     methods: ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
     allowedHeaders: ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-Id"],
-    exposedHeaders: ["ETag", "X-Request-Id", "Retry-After", "Location", "Idempotent-Replayed", "WWW-Authenticate"],
+    exposedHeaders: [
+      "ETag", "X-Request-Id", "Retry-After", "Location", "Idempotent-Replayed", "WWW-Authenticate",
+      "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
+    ],
     maxAge: 86_400,
   });
+  await app.register(frameworkErrorsPlugin);
   await app.register(loadSheddingPlugin, { config });
   await app.register(docsPlugin);
+  // Repositories of public reads get `reads`; what must see the latest writes (keys, idempotency,
+  // webhooks, the change feed's watermark, writes and their read-back) gets the primary's `sql`.
+  const routing = createReadRouting({ primary: sql, replicas: readReplicas, isUnavailable: isDatabaseUnavailable, log: app.log });
+  await app.register(readRoutingPlugin, { routing });
+  const reads = routing.sql;
   const apiKeys = createApiKeysRepository(sql);
   const webhooks = createWebhooksRepository(sql);
   if (webhookWorker) {
@@ -106,6 +132,8 @@ export async function buildApp({ config, sql, transaction, logStream, webhookWor
   }
   await app.register(authPlugin, { apiKeys });
   await app.register(idempotencyPlugin, { sql });
+  // After auth, so that a request with a key counts against its key.
+  await app.register(rateLimitPlugin, { limits: config });
 
   // Every method each path has, for the 405 of the others.
   const methodsByPath = new Map<string, Set<string>>();
@@ -115,26 +143,26 @@ export async function buildApp({ config, sql, transaction, logStream, webhookWor
     methodsByPath.set(route.url, methods);
   });
 
-  const actors = createActorsRepository(sql);
-  const statements = createStatementsRepository(sql);
-  const sources = createSourcesRepository(sql);
+  const actors = createActorsRepository(reads);
+  const statements = createStatementsRepository(reads);
+  const sources = createSourcesRepository(reads);
   // What `include=` embeds, whichever resource asks.
   const loaders: Loaders = {
     actors: (ids) => actors.findByIds(ids),
     statements: (ids) => statements.findByIds(ids),
     sources: (ids) => sources.summariesByIds(ids),
   };
-  await app.register(healthRoutes, { sql });
+  await app.register(healthRoutes, { databases: () => routing.status() });
   await app.register(
     async (v1) => {
-      const sanctions = createSanctionsRepository(sql);
-      const attackEvents = createAttackEventsRepository(sql);
-      await v1.register(actorsRoutes, { actors, timeline: createActorTimelineRepository(sql), loaders });
-      await v1.register(statementsRoutes, { statements, actors, stats: createStatementStatsRepository(sql), loaders });
+      const sanctions = createSanctionsRepository(reads);
+      const attackEvents = createAttackEventsRepository(reads);
+      await v1.register(actorsRoutes, { actors, timeline: createActorTimelineRepository(reads), loaders });
+      await v1.register(statementsRoutes, { statements, actors, stats: createStatementStatsRepository(reads), loaders });
       await v1.register(sanctionsRoutes, { sanctions, actors, loaders });
-      await v1.register(attackEventsRoutes, { attackEvents, actors, stats: createAttackEventStatsRepository(sql), loaders });
+      await v1.register(attackEventsRoutes, { attackEvents, actors, stats: createAttackEventStatsRepository(reads), loaders });
       await v1.register(sourcesRoutes, { sources, loaders, transaction });
-      await v1.register(searchRoutes, { search: createSearchRepository(sql) });
+      await v1.register(searchRoutes, { search: createSearchRepository(reads) });
       await v1.register(apiKeysRoutes, { apiKeys });
       const writes = { transaction, sql };
       await v1.register(factWriteRoutes, {
@@ -160,6 +188,7 @@ export async function buildApp({ config, sql, transaction, logStream, webhookWor
       await v1.register(mergeRoutes, { ...writes, actors });
       await v1.register(changesRoutes, { changes: createChangesRepository(sql) });
       await v1.register(webhooksRoutes, { webhooks });
+      await v1.register(importsRoutes, { transaction });
     },
     { prefix: "/v1" },
   );
@@ -167,7 +196,7 @@ export async function buildApp({ config, sql, transaction, logStream, webhookWor
   // Other methods on a known path are 405 with Allow, not a bare 404.
   app.after(() => {
     for (const [url, methods] of [...methodsByPath].filter(([path]) => path.startsWith("/v1/"))) {
-      const missing = ["GET", "POST", "PUT", "PATCH", "DELETE"].filter((method) => !methods.has(method));
+      const missing = ["GET", "POST", "PUT", "PATCH", "DELETE", "TRACE"].filter((method) => !methods.has(method));
       if (missing.length === 0) continue;
       const allow = [...methods].filter((method) => method !== "OPTIONS").sort().join(", ");
       app.route({

@@ -14,6 +14,11 @@ const environmentSchema = z.object({
     .string()
     .regex(/^(postgres(ql)?|pglite):\/\//, "must start with postgresql:// or pglite://")
     .default(DEFAULT_DATABASE_URL),
+  DATABASE_READ_URLS: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((url) => url.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^postgres(ql)?:\/\//, "each must start with postgresql://").refine(URL.canParse, "must be a URL"))),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(3000),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
@@ -23,6 +28,10 @@ const environmentSchema = z.object({
   WEBHOOK_WORKER: booleanFromEnv.default(true),
   WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  RATE_LIMIT_WRITE_MAX: z.coerce.number().int().min(0).max(1_000_000).default(120),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   CORS_ORIGINS: z.string().default("*"),
   AUTO_MIGRATE: booleanFromEnv.default(true),
@@ -33,6 +42,9 @@ export interface Config {
   host: string;
   port: number;
   databaseUrl: string;
+  /** Read replicas (streaming standbys of databaseUrl) that take the read path; ignored on the embedded database. */
+  databaseReadUrls: string[];
+  /** Per database: the primary's pool and each replica's have this many connections. */
   databasePoolSize: number;
   /** PostgreSQL server only: opening a connection, or waiting for a free one in the pool. */
   databaseConnectTimeoutMs: number;
@@ -48,6 +60,15 @@ export interface Config {
   webhookWorker: boolean;
   webhookPollMs: number;
   webhookTimeoutMs: number;
+  /** The longest a client may take to send a whole request (headers and body) before a 408; 0: no limit. */
+  requestTimeoutMs: number;
+  /**
+   * Requests per client (an API key's id, else the IP address) per window, in this instance's memory:
+   * reads and writes count apart. 0 disables that limit.
+   */
+  rateLimitMax: number;
+  rateLimitWriteMax: number;
+  rateLimitWindowMs: number;
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
   /** "*" allows every origin; otherwise an exact list. */
   corsOrigins: "*" | string[];
@@ -66,6 +87,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     host: env.HOST,
     port: env.PORT,
     databaseUrl: env.DATABASE_URL,
+    databaseReadUrls: env.DATABASE_READ_URLS,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     databaseConnectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
     databaseStatementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
@@ -75,6 +97,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     webhookWorker: env.WEBHOOK_WORKER,
     webhookPollMs: env.WEBHOOK_POLL_MS,
     webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    rateLimitMax: env.RATE_LIMIT_MAX,
+    rateLimitWriteMax: env.RATE_LIMIT_WRITE_MAX,
+    rateLimitWindowMs: env.RATE_LIMIT_WINDOW_MS,
     logLevel: env.LOG_LEVEL,
     corsOrigins: parseOrigins(env.CORS_ORIGINS),
     autoMigrate: env.AUTO_MIGRATE,

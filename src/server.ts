@@ -1,16 +1,20 @@
 import { buildApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
 import { DatabaseNotReady, startingDatabase } from "./db/bootstrap.ts";
+import { EMBEDDED_TEMPLATE_DIR } from "./db/embedded-template.ts";
 
 const startedAt = performance.now();
 const config = loadConfig();
 // The service listens before the database answers: /health at once, /ready and everything that
 // needs the database 503 until it is open and prepared (retried with backoff while it is down).
-const database = startingDatabase();
+// The embedded database has no replicas: one process owns it.
+const embedded = config.databaseUrl.startsWith("pglite://");
+const database = startingDatabase(embedded ? [] : config.databaseReadUrls);
 const app = await buildApp({
   config,
   sql: database.sql,
   transaction: database.transaction,
+  readReplicas: database.replicas,
   // Retries for a day (backoff doubling from 5 s to an hour apart), then the subscription is paused.
   webhookWorker: config.webhookWorker
     ? { pollMs: config.webhookPollMs, timeoutMs: config.webhookTimeoutMs, baseRetryMs: 5_000, maxRetryMs: 3_600_000, pauseAfterMs: 86_400_000 }
@@ -32,6 +36,9 @@ process.once("SIGINT", () => void shutDown("SIGINT"));
 process.once("SIGTERM", () => void shutDown("SIGTERM"));
 
 await app.listen({ host: config.host, port: config.port });
+if (embedded && config.databaseReadUrls.length > 0) {
+  app.log.warn({ readUrls: config.databaseReadUrls.length }, "DATABASE_READ_URLS ignored: the embedded database has no read replicas; every read goes to it");
+}
 app.log.info({ startupMs: Math.round(performance.now() - startedAt) }, `warfacts listening on http://${config.host}:${config.port}`);
 
 try {
@@ -42,6 +49,8 @@ try {
       connectTimeoutMs: config.databaseConnectTimeoutMs,
       statementTimeoutMs: config.databaseStatementTimeoutMs,
       queryTimeoutMs: config.databaseQueryTimeoutMs,
+      // Migrated and seeded at build time: only when this start would migrate and seed too.
+      embeddedTemplateDir: config.autoMigrate && config.autoSeed ? EMBEDDED_TEMPLATE_DIR : undefined,
     },
     prepare: { migrate: config.autoMigrate, seed: config.autoSeed },
     log: app.log,

@@ -202,16 +202,19 @@ describe("the OpenAPI document", () => {
     security?: unknown;
     description?: string;
     parameters?: Array<{ in: string; name: string }>;
-    responses: Record<string, { content?: Record<string, unknown> }>;
+    responses: Record<string, { $ref?: string; content?: Record<string, unknown> }>;
   }
 
   it("has a bearer scheme, and puts it on the operations that need a key", async () => {
     const { body: document } = await testApp.http().get("/openapi.json").expect(200);
+    // Problems are shared responses (`#/components/responses/…`).
+    const resolved = (response?: { $ref?: string; content?: Record<string, unknown> }) =>
+      response?.$ref ? (document.components.responses[response.$ref.split("/").pop()!] as { content?: Record<string, unknown> }) : response;
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
     const operation = (method: string, url: string) => document.paths[url][method] as Operation;
     const create = operation("post", "/v1/api-keys");
     expect(create.security).toEqual([{ bearerAuth: ["admin"] }]);
-    for (const status of ["201", "400", "401", "403"]) expect(Object.keys(create.responses[status]?.content ?? {}), status).toEqual([status === "201" ? "application/json" : "application/problem+json"]);
+    for (const status of ["201", "400", "401", "403"]) expect(Object.keys(resolved(create.responses[status])?.content ?? {}), status).toEqual([status === "201" ? "application/json" : "application/problem+json"]);
     // Its response carries a secret, so it opts out of Idempotency-Key: no header, no 409 or 422.
     expect(create.parameters?.map((parameter) => parameter.name) ?? []).not.toContain("idempotency-key");
     for (const status of ["409", "422"]) expect(Object.keys(create.responses)).not.toContain(status);
@@ -224,9 +227,13 @@ describe("the OpenAPI document", () => {
     const write = operation("post", "/v1/test/writes");
     expect(write.security).toEqual([{ bearerAuth: ["write"] }]);
     expect(write.parameters?.find((parameter) => parameter.in === "header")?.name).toBe("idempotency-key");
-    for (const status of ["409", "422"]) expect(Object.keys(write.responses[status]?.content ?? {}), status).toEqual(["application/problem+json"]);
+    for (const status of ["409", "422"]) expect(Object.keys(resolved(write.responses[status])?.content ?? {}), status).toEqual(["application/problem+json"]);
     const read = operation("get", "/v1/test/public");
+    // No scope of its own: the document's default, a key or none. A key sent with a read is still
+    // checked, so the read documents the 401 of a bad one, and never a 403.
     expect(read.security).toBeUndefined();
-    expect(Object.keys(read.responses)).not.toContain("401");
+    expect(document.security).toEqual([{}, { bearerAuth: [] }]);
+    expect(read.responses["401"]).toEqual({ $ref: "#/components/responses/Unauthorized" });
+    expect(Object.keys(read.responses)).not.toContain("403");
   });
 });

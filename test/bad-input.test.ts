@@ -339,8 +339,8 @@ describe("6. a problem stays small whatever the request", () => {
     const long = "drones".repeat(1700);
     const response = await testApp.http().get("/v1/statements").query({ q: long });
     const problem = expectProblem(response, 400, ["query.q"]);
-    expect(problem.instance.length).toBeLessThanOrEqual(512);
-    expect(problem.instance.startsWith("/v1/statements?q=drones")).toBe(true);
+    expect(problem.instance!.length).toBeLessThanOrEqual(512);
+    expect(problem.instance!.startsWith("/v1/statements?q=drones")).toBe(true);
     expect(Buffer.byteLength(response.text)).toBeLessThan(2048);
 
     const name = "x".repeat(10_000);
@@ -439,3 +439,49 @@ async function rawGet(app: FastifyInstance, path: string, headers: Record<string
     request.end();
   });
 }
+
+describe("8. what the fuzzer found (test/fuzz.test.ts, npm run fuzz)", () => {
+  it("an edit naming an unknown or deleted actor is a 422 naming the field, not the foreign key's 500, and changes nothing", async () => {
+    const { bearer } = await createKey(testApp, ["write"]);
+    const patch = (path: string, body: object) => testApp.http().patch(path).set("Authorization", bearer).send(body);
+    const statement = "/v1/statements/st-kirby-main-military-base";
+    const before = (await get(statement).expect(200)).body;
+    const refused = expectProblem(await patch(statement, { speakerId: "no-such-actor", medium: "radio" }), 422, ["body.speakerId"]);
+    expect(refused.errors![0]!.message).toContain("no-such-actor");
+    expect((await get(statement).expect(200)).body).toEqual(before);
+
+    const sanction = (await get("/v1/sanctions?limit=1").expect(200)).body.data[0].id as string;
+    expectProblem(await patch(`/v1/sanctions/${sanction}`, { authorityId: "no-such-actor" }), 422, ["body.authorityId"]);
+    expectProblem(await patch("/v1/actors/odesa", { countryId: "nowhere", parentId: "nowhere-either" }), 422, ["body.countryId", "body.parentId"]);
+
+    // A deleted actor is no speaker either; a live one still is.
+    const actor = { id: "fz-short-lived", sourceId: before.evidence[0].sourceId, type: "person", name: "Short-lived", evidence: [before.evidence[0].excerpt] };
+    await testApp.http().post("/v1/actors").set("Authorization", bearer).send(actor).expect(201);
+    await testApp.http().delete("/v1/actors/fz-short-lived").set("Authorization", bearer).expect(204);
+    expectProblem(await patch(statement, { speakerId: "fz-short-lived" }), 422, ["body.speakerId"]);
+    await patch(statement, { speakerId: before.speaker.id }).expect(200);
+  });
+
+  it.each([
+    ["POST", "/v1/statements", {}],
+    ["POST", "/v1/api-keys", {}],
+    // With an Idempotency-Key the body is hashed before validation: that walk must not overflow either.
+    ["POST", "/v1/actors", { "Idempotency-Key": "deep-1" }],
+    ["PUT", "/v1/sources/bbc-2022-12-10-iran-russia-main-military-backer/bundle", {}],
+  ] as const)("a JSON body nested 5,000 deep is a 400 naming the body: %s %s", async (method, path, headers) => {
+    const { bearer } = await createKey(testApp, ["write", "admin"]);
+    const deep = `{"statements":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+    const response = await testApp.http()[method === "POST" ? "post" : "put"](path)
+      .set({ Authorization: bearer, "Content-Type": "application/json", ...headers }).send(deep);
+    const problem = expectProblem(response, 400, ["body"]);
+    expect(problem.detail).toContain("deeper than 64");
+  });
+
+  it("a body within the depth limit is still validated by its schema, and a NUL deep inside it is named by its path", async () => {
+    const { bearer } = await createKey(testApp, ["write"]);
+    let nested: unknown = "a\u0000b";
+    for (let depth = 0; depth < 60; depth++) nested = [nested];
+    const response = await testApp.http().post("/v1/statements").set("Authorization", bearer).send({ about: nested });
+    expectProblem(response, 400, [`body.about${".0".repeat(60)}`]);
+  });
+});

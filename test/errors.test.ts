@@ -120,6 +120,6 @@ describe("HTTP conventions", () => {
 
   it("reports liveness and readiness", async () => {
     expect((await testApp.http().get("/health").expect(200)).body).toEqual({ status: "ok" });
-    expect((await testApp.http().get("/ready").expect(200)).body).toEqual({ status: "ok" });
+    expect((await testApp.http().get("/ready").expect(200)).body).toEqual({ status: "ok", databases: [{ name: "primary", role: "primary", status: "up" }] });
   });
 });

@@ -1,16 +1,11 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import http from "node:http";
-import net from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import type { FastifyInstance } from "fastify";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.ts";
 import { type Config, loadConfig } from "../src/config.ts";
 import { type StartingDatabase, startingDatabase } from "../src/db/bootstrap.ts";
 import { isDatabaseUnavailable } from "../src/plugins/errors.ts";
+import { Client, waitFor } from "./helpers/http-load.ts";
+import { Cluster, findPostgresBinaries } from "./helpers/pg-cluster.ts";
 import { freshDatabase } from "./helpers/test-app.ts";
 
 // Faults of a real PostgreSQL server, on loopback: a private cluster that the tests stop, freeze
@@ -216,7 +211,8 @@ describe("overload on the embedded database (one connection)", () => {
   beforeAll(async () => {
     // Always embedded, whatever database the suite runs on.
     embedded = await freshDatabase(undefined);
-    const config: Config = { ...loadConfig({}), logLevel: "silent", databaseUrl: "pglite://memory" };
+    // Rate limits off: the load here must meet the queue bound, not the per-client limit.
+    const config: Config = { ...loadConfig({ RATE_LIMIT_MAX: "0", RATE_LIMIT_WRITE_MAX: "0" }), logLevel: "silent", databaseUrl: "pglite://memory" };
     const { sql, transaction } = embedded.database;
     app = await buildApp({ config, sql, transaction });
     // A read that holds the only connection for tens of milliseconds, as a heavy page does: real
@@ -261,7 +257,8 @@ describe("overload on the embedded database (one connection)", () => {
 
 function testConfig(url: string): Config {
   return {
-    ...loadConfig({}),
+    // Rate limits off: these loads must meet the database's faults, not the per-client limit.
+    ...loadConfig({ RATE_LIMIT_MAX: "0", RATE_LIMIT_WRITE_MAX: "0" }),
     logLevel: "info",
     databaseUrl: url,
     databasePoolSize: 4,
@@ -290,229 +287,10 @@ function captureLog(lines: LogLine[]) {
   return { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) };
 }
 
-interface Result {
-  status: number;
-  ms: number;
-  retryAfter?: string;
-  type?: string;
-}
-
-/** Requests over real HTTP on loopback, on kept-alive connections, each bounded in time. */
-class Client {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  private readonly port: number;
-
-  constructor(app: FastifyInstance) {
-    this.port = (app.server.address() as net.AddressInfo).port;
-  }
-
-  get(url: string): Promise<Result> {
-    const startedAt = performance.now();
-    return new Promise((resolve, reject) => {
-      const request = http.get({ host: "127.0.0.1", port: this.port, path: url, agent: this.agent, timeout: 15_000 }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => {
-          const body = Buffer.concat(chunks).toString();
-          const problem = response.headers["content-type"]?.startsWith("application/problem+json") ? (JSON.parse(body) as { type: string }) : undefined;
-          resolve({
-            status: response.statusCode!,
-            ms: performance.now() - startedAt,
-            retryAfter: response.headers["retry-after"] as string | undefined,
-            type: problem?.type,
-          });
-        });
-      });
-      request.on("timeout", () => request.destroy(new Error(`${url}: no answer within 15 s`)));
-      request.on("error", reject);
-    });
-  }
-
-  /** `clients` loops of requests for `durationMs`: counts by status, and the longest wait. */
-  async load(url: string, { clients, durationMs }: { clients: number; durationMs: number }) {
-    const results: Result[] = [];
-    const end = performance.now() + durationMs;
-    await Promise.all(
-      Array.from({ length: clients }, async () => {
-        while (performance.now() < end) results.push(await this.get(url));
-      }),
-    );
-    const statuses: Record<number, number> = {};
-    for (const result of results) statuses[result.status] = (statuses[result.status] ?? 0) + 1;
-    const waits = results.map((result) => result.ms).sort((a, b) => a - b);
-    return {
-      count: results.length,
-      statuses,
-      longestMs: Math.round(waits.at(-1) ?? 0),
-      medianMs: Math.round(waits[Math.floor(waits.length / 2)] ?? 0),
-      problems: results.filter((result) => result.status !== 200).map((result) => ({ retryAfter: result.retryAfter, type: result.type })),
-    };
-  }
-
-  /** Asks every 50 ms until `url` answers 200; how long that took. */
-  async until200(url: string, withinMs = 10_000): Promise<number> {
-    return (await this.until200Counting(url, withinMs)).ms;
-  }
-
-  async until200Counting(url: string, withinMs = 10_000): Promise<{ ms: number; refused: number }> {
-    const startedAt = performance.now();
-    let refused = 0;
-    for (;;) {
-      const { status } = await this.get(url);
-      if (status === 200) return { ms: Math.round(performance.now() - startedAt), refused };
-      if (status === 503) refused++;
-      if (performance.now() - startedAt > withinMs) throw new Error(`${url} not 200 within ${withinMs} ms`);
-      await sleep(50);
-    }
-  }
-
-  close() {
-    this.agent.destroy();
-  }
-}
-
 function report(fault: string, load: Awaited<ReturnType<Client["load"]>>) {
   console.log(
     `${fault}: ${load.count} requests, ${JSON.stringify(load.statuses)}, median ${load.medianMs} ms, longest ${load.longestMs} ms`,
   );
-}
-
-/** A PostgreSQL cluster of its own in a temporary directory, on a free loopback port, trust auth. */
-class Cluster {
-  private constructor(
-    private readonly bin: string,
-    private readonly dir: string,
-    private readonly port: number,
-    private readonly runAs: { uid: number; gid: number } | undefined,
-  ) {}
-
-  static async create(bin: string): Promise<Cluster> {
-    const dir = mkdtempSync(path.join(tmpdir(), "warfacts-faults-"));
-    // initdb refuses to run as root: the cluster belongs to the postgres user then.
-    const runAs = process.getuid?.() === 0 ? { uid: idOf("-u"), gid: idOf("-g") } : undefined;
-    if (runAs) chownSync(dir, runAs.uid, runAs.gid);
-    const cluster = new Cluster(bin, dir, await freePort(), runAs);
-    cluster.run("initdb", ["-D", cluster.dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"]);
-    return cluster;
-  }
-
-  private get dataDir() {
-    return path.join(this.dir, "data");
-  }
-
-  url(database: string) {
-    return `postgresql://postgres@127.0.0.1:${this.port}/${database}`;
-  }
-
-  start() {
-    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-    this.run("pg_ctl", ["start", "-w", "-t", "30", "-D", this.dataDir, "-l", path.join(this.dir, "server.log"), "-o", options]);
-  }
-
-  stop(mode: "fast" | "immediate") {
-    this.run("pg_ctl", ["stop", "-w", "-t", "30", "-m", mode, "-D", this.dataDir]);
-  }
-
-  async createDatabase(name: string) {
-    const admin = new pg.Client({ connectionString: this.url("postgres") });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-  }
-
-  async sessionsInTransaction(database: string): Promise<number> {
-    const admin = new pg.Client({ connectionString: this.url("postgres") });
-    await admin.connect();
-    try {
-      const { rows } = await admin.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state LIKE 'idle in transaction%'",
-        [database],
-      );
-      return rows[0]!.n;
-    } finally {
-      await admin.end();
-    }
-  }
-
-  private frozen: number[] = [];
-
-  /** SIGSTOP to the postmaster, then to its children: it accepts no more, and nothing answers. */
-  freeze() {
-    const postmaster = Number(readFileSync(path.join(this.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-    process.kill(postmaster, "SIGSTOP");
-    this.frozen = [postmaster, ...childrenOf(postmaster)];
-    for (const pid of this.frozen.slice(1)) process.kill(pid, "SIGSTOP");
-  }
-
-  thaw() {
-    for (const pid of this.frozen.splice(0).reverse()) {
-      try {
-        process.kill(pid, "SIGCONT");
-      } catch {
-        // gone already
-      }
-    }
-  }
-
-  destroy() {
-    this.thaw();
-    if (existsSync(path.join(this.dataDir, "postmaster.pid"))) {
-      spawnSync(path.join(this.bin, "pg_ctl"), ["stop", "-w", "-m", "immediate", "-D", this.dataDir], { ...this.runAs, stdio: "ignore" });
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  private run(command: string, args: string[]) {
-    const result = spawnSync(path.join(this.bin, command), args, { ...this.runAs, encoding: "utf8", timeout: 60_000 });
-    if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr || result.stdout || result.error}`);
-  }
-}
-
-function findPostgresBinaries(): string | undefined {
-  const root = "/usr/lib/postgresql";
-  if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
-  const bin = versions.map((version) => path.join(root, version, "bin")).find((dir) => existsSync(path.join(dir, "initdb")) && existsSync(path.join(dir, "pg_ctl")));
-  if (!bin || (process.getuid?.() === 0 && !hasPostgresUser())) return undefined;
-  return bin;
-}
-
-function hasPostgresUser() {
-  try {
-    idOf("-u");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function idOf(flag: "-u" | "-g"): number {
-  return Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
-}
-
-function childrenOf(parent: number): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        // The fields after the command name, which is in parentheses and may hold spaces: state, ppid.
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === parent;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 /** The number of rows whose count takes about `targetMs` on this machine when nothing else runs (the quickest of three). */
@@ -527,14 +305,3 @@ async function calibrate(count: (rows: number) => Promise<unknown>, targetMs: nu
   return Math.max(10_000, Math.round((rows * targetMs) / Math.max(1, quickest)));
 }
 
-async function waitFor<T>(what: string, check: () => T | undefined, withinMs: number): Promise<T> {
-  const startedAt = performance.now();
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (performance.now() - startedAt > withinMs) throw new Error(`${what}: not within ${withinMs} ms`);
-    await sleep(50);
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

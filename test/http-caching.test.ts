@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProblemSchema } from "../src/modules/common/common.schemas.ts";
+import { bodyChecksum } from "../src/plugins/http-cache.ts";
 import { startTestApp, type TestApp } from "./helpers/test-app.ts";
 
 let testApp: TestApp;
@@ -31,7 +31,7 @@ describe("every read has a strong ETag, and If-None-Match answers 304", () => {
     expect(second.text).toBe(first.text);
     expect(second.headers.etag).toBe(etag);
     if (!/^\/v1\/(actors|statements|sanctions|attack-events)\/[^/?]+$/.test(path)) {
-      expect(etag).toBe(`"${createHash("sha1").update(first.text).digest("base64")}"`);
+      expect(etag).toBe(`"${bodyChecksum(first.text)}"`);
     }
 
     const notModified = await plainGet(path).set("If-None-Match", etag!).expect(304);

@@ -12,11 +12,17 @@ afterAll(() => testApp?.close());
 
 const committed = readFileSync(new URL("../openapi.yaml", import.meta.url), "utf8");
 
+/** A response, or the shared one it refers to (`#/components/responses/…`). */
+function resolved(document: object, response: { $ref?: string; content?: Record<string, unknown> }): { content?: Record<string, unknown> } {
+  if (!response.$ref) return response;
+  return response.$ref.slice(2).split("/").reduce<unknown>((at, key) => (at as Record<string, unknown>)[key], document) as { content?: Record<string, unknown> };
+}
+
 interface Operation {
   operationId?: string;
   tags?: string[];
   summary?: string;
-  responses?: Record<string, { content?: Record<string, unknown> }>;
+  responses?: Record<string, { $ref?: string; content?: Record<string, unknown> }>;
 }
 
 describe("the OpenAPI document", () => {
@@ -37,8 +43,8 @@ describe("the OpenAPI document", () => {
     );
     // 16 reads of facts and sources; sources' writes (2); API keys (4); claims and evidence (5); per fact resource
     // create, edit, delete, add a claim and history (4 × 5); the actor merge; the change feed and its stream (2);
-    // webhook subscriptions (5).
-    expect(operations.length).toBe(16 + 2 + 4 + 5 + 4 * 5 + 1 + 2 + 5);
+    // webhook subscriptions (5); imports of the air-attack tallies and the weapons reference (2).
+    expect(operations.length).toBe(16 + 2 + 4 + 5 + 4 * 5 + 1 + 2 + 5 + 2);
     const operationIds = operations.map(({ operation }) => operation.operationId);
     expect(new Set(operationIds).size).toBe(operations.length);
     for (const { name, operation } of operations) {
@@ -47,9 +53,11 @@ describe("the OpenAPI document", () => {
       expect(operation.summary, name).toBeTruthy();
       const success = ["200", "201", "204"].find((status) => operation.responses?.[status]);
       expect(success, name).toBeDefined();
-      if (success !== "204") expect(operation.responses?.[success!]?.content?.["application/json"], name).toBeDefined();
+      // JSON, but for the change feed's live stream, which is Server-Sent Events.
+      const mediaType = operation.operationId === "streamChanges" ? "text/event-stream" : "application/json";
+      if (success !== "204") expect(operation.responses?.[success!]?.content?.[mediaType], name).toBeDefined();
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
-        if (Number(status) >= 400) expect(Object.keys(response.content ?? {}), `${name} ${status}`).toEqual(["application/problem+json"]);
+        if (Number(status) >= 400) expect(Object.keys(resolved(document, response).content ?? {}), `${name} ${status}`).toEqual(["application/problem+json"]);
       }
     }
   });

@@ -1,5 +1,7 @@
 import { curatedSources } from "../../prisma/seed/index.ts";
-import { type Database, type DatabaseOptions, openDatabase, type SqlClient, type Transact } from "./database.ts";
+import {
+  type Database, type DatabaseOptions, describeDatabaseUrl, openDatabase, openReadReplica, type ReadReplica, type SqlClient, type Transact,
+} from "./database.ts";
 import { applyPendingMigrations, withMigrationLock } from "./migrate.ts";
 import { loadCuratedSources, type SeedCounts } from "./seed.ts";
 
@@ -60,6 +62,8 @@ export interface Started {
 export interface StartingDatabase {
   sql: SqlClient;
   transaction: Transact;
+  /** One per read URL: each fails with DatabaseNotReady until `start` has prepared the primary (a replica has its tables only then). */
+  replicas: ReadReplica[];
   /** Opens and prepares the database, retrying with backoff (one log line per failed attempt) until it works or `close` is called. */
   start(options: StartOptions): Promise<Started>;
   close(): Promise<void>;
@@ -67,8 +71,14 @@ export interface StartingDatabase {
 
 const DEFAULT_RETRY = { firstDelayMs: 500, maxDelayMs: 5000 };
 
-export function startingDatabase(): StartingDatabase {
+/** `readUrls`: read replicas of a PostgreSQL server, opened once the primary is prepared (none on the embedded database). */
+export function startingDatabase(readUrls: string[] = []): StartingDatabase {
   let database: Database | undefined;
+  let openedReplicas: ReturnType<typeof openReadReplica>[] = [];
+  const replicas: ReadReplica[] = readUrls.map((url, index) => ({
+    name: describeDatabaseUrl(url),
+    sql: { query: (text, params) => openedReplicas[index]?.sql.query(text, params) ?? Promise.reject(new DatabaseNotReady()) },
+  }));
   let closed = false;
   let attempting: Promise<unknown> = Promise.resolve();
   let wake = () => {};
@@ -109,6 +119,7 @@ export function startingDatabase(): StartingDatabase {
       query: (text, params) => (database ? database.sql.query(text, params) : Promise.reject(new DatabaseNotReady())),
     },
     transaction: (work) => (database ? database.transaction(work) : Promise.reject(new DatabaseNotReady())),
+    replicas,
     async start(options) {
       const { firstDelayMs, maxDelayMs } = options.retry ?? DEFAULT_RETRY;
       for (let attempts = 1; ; attempts++) {
@@ -122,6 +133,8 @@ export function startingDatabase(): StartingDatabase {
             throw new DatabaseNotReady();
           }
           database = opened.database;
+          // Connections open on first use: a replica that is down now is found so then, and skipped.
+          openedReplicas = readUrls.map((url) => openReadReplica(url, options.database));
           return { ...opened, attempts };
         } catch (error) {
           if (closed) throw error;
@@ -140,6 +153,7 @@ export function startingDatabase(): StartingDatabase {
       await attempting;
       await database?.close();
       database = undefined;
+      await Promise.all(openedReplicas.splice(0).map((replica) => replica.close()));
     },
   };
 }

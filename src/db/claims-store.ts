@@ -10,6 +10,7 @@ export interface EvidenceRow {
   excerpt: string;
   start: number;
   end: number;
+  locator: string | null;
 }
 
 export interface ClaimRow extends ClaimValues {
@@ -55,7 +56,7 @@ export async function loadEvidence(tx: SqlClient, claimIds: readonly number[]): 
   const byClaim = new Map<number, EvidenceRow[]>();
   if (claimIds.length === 0) return byClaim;
   const rows = await tx.query<EvidenceRow>(
-    `SELECT id, claim_id AS "claimId", source_id AS "sourceId", excerpt, start, "end"
+    `SELECT id, claim_id AS "claimId", source_id AS "sourceId", excerpt, start, "end", locator
        FROM evidence WHERE claim_id = ANY($1) ORDER BY claim_id, position, id`,
     [claimIds],
   );

@@ -1,10 +1,9 @@
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
-import { PrismaClient } from "../generated/prisma/client.ts";
+import { copyEmbeddedTemplate } from "./embedded-template.ts";
 
 /** Plain SQL for the read path: Prisma's client costs half the throughput on hot reads (see README). */
 export interface SqlClient {
@@ -20,13 +19,24 @@ export interface SqlSession extends SqlClient {
 export interface Database {
   kind: "server" | "embedded";
   sql: SqlClient;
-  prisma: PrismaClient;
   withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
   /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
   transaction: Transact;
   /** Embedded only: the whole cluster as a tarball, to open copies of it later. */
   dumpEmbedded?: () => Promise<Blob>;
   close(): Promise<void>;
+}
+
+/** A streaming standby that takes reads; named without its credentials (logs, /ready). */
+export interface ReadReplica {
+  name: string;
+  sql: SqlClient;
+}
+
+/** host:port/database of a postgresql:// URL: what logs and /ready may show (never the password). */
+export function describeDatabaseUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`;
 }
 
 export type Transact = <T>(work: (tx: SqlClient) => Promise<T>) => Promise<T>;
@@ -43,13 +53,24 @@ export interface DatabaseOptions {
   queryTimeoutMs?: number;
   /** Embedded only: start from a `dumpEmbedded` snapshot instead of an empty cluster (much faster than initdb). */
   embeddedSnapshot?: Blob;
+  /** Embedded only: a data directory that does not exist yet starts as a copy of this template (see embedded-template.ts). */
+  embeddedTemplateDir?: string;
 }
 
 export async function openDatabase(url: string, options: DatabaseOptions): Promise<Database> {
-  return url.startsWith("pglite://") ? openEmbedded(url, options.embeddedSnapshot) : openServer(url, options);
+  return url.startsWith("pglite://") ? openEmbedded(url, options) : openServer(url, options);
 }
 
-async function openServer(url: string, options: DatabaseOptions): Promise<Database> {
+/** A read replica's own pool: plain SQL only (reads never go through Prisma). */
+export function openReadReplica(url: string, options: DatabaseOptions): { sql: SqlClient; close(): Promise<void> } {
+  const pool = newPool(url, options);
+  return {
+    sql: { query: async (text, params) => (await pool.query(readStatement(text, params))).rows },
+    close: () => pool.end(),
+  };
+}
+
+function newPool(url: string, options: DatabaseOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
@@ -61,11 +82,14 @@ async function openServer(url: string, options: DatabaseOptions): Promise<Databa
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return pool;
+}
+
+async function openServer(url: string, options: DatabaseOptions): Promise<Database> {
+  const pool = newPool(url, options);
   return {
     kind: "server",
-    sql: { query: async (text, params) => (await pool.query(text, params as unknown[])).rows },
-    prisma,
+    sql: { query: async (text, params) => (await pool.query(readStatement(text, params))).rows },
     async withSession(work) {
       const client = await pool.connect();
       try {
@@ -108,10 +132,33 @@ async function openServer(url: string, options: DatabaseOptions): Promise<Databa
       }
     },
     async close() {
-      await prisma.$disconnect();
       await pool.end();
     },
   };
+}
+
+// The read path's statements are named by their text: each connection parses and plans a text once,
+// then only binds and runs it (half a fact detail's time in PostgreSQL went to parsing and planning).
+// The texts are few (built from a fixed set of filters; values are always parameters); the cap keeps
+// an unforeseen stream of texts from filling every connection's cache.
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 2000;
+
+/**
+ * The query config of a read: named, except full-text searches, which PostgreSQL must plan for their
+ * words every time (a frequent word reads the table until enough rows match, a rare one the index;
+ * a plan cached for one word would be far off for the next).
+ */
+function readStatement(text: string, params?: readonly unknown[]): pg.QueryConfig {
+  const values = params as unknown[] | undefined;
+  // Without values, pg sends the simple protocol, which also runs scripts of several statements.
+  if (!values?.length || text.includes("_tsquery(")) return { text, values };
+  let name = statementNames.get(text);
+  if (!name && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `wf_${createHash("sha1").update(text).digest("base64url").slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
 }
 
 /** pg's own error when `query_timeout` passes without an answer; it has no code. */
@@ -125,13 +172,17 @@ export function embeddedDataDir(url: string): string | undefined {
   return location === "memory" || location === "" ? undefined : path.resolve(location);
 }
 
-async function openEmbedded(url: string, snapshot?: Blob): Promise<Database> {
+// PostgreSQL's default 128 MB of shared buffers was most of the process's memory: WebAssembly pages
+// once touched stay resident. The data files are cached by the OS all the same.
+const EMBEDDED_START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"];
+
+async function openEmbedded(url: string, { embeddedSnapshot, embeddedTemplateDir }: DatabaseOptions): Promise<Database> {
   const dataDir = embeddedDataDir(url);
   // PGlite does not create parent directories itself.
   if (dataDir) mkdirSync(path.dirname(dataDir), { recursive: true });
-  const pglite = new PGlite({ dataDir, loadDataDir: snapshot });
+  if (dataDir && embeddedTemplateDir) copyEmbeddedTemplate(dataDir, embeddedTemplateDir);
+  const pglite = new PGlite({ dataDir, loadDataDir: embeddedSnapshot, startParams: EMBEDDED_START_PARAMS });
   await pglite.waitReady;
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   const session: SqlSession = {
     query: async (text, params) => (await pglite.query(text, params as unknown[])).rows as never,
     execScript: async (script) => {
@@ -142,14 +193,12 @@ async function openEmbedded(url: string, snapshot?: Blob): Promise<Database> {
     kind: "embedded",
     sql: session,
     dumpEmbedded: () => pglite.dumpDataDir("none"),
-    prisma,
     // PGlite has a single connection: every caller already shares it.
     withSession: (work) => work(session),
     // Exclusive: PGlite queues every other query until the transaction ends.
     transaction: (work) =>
       pglite.transaction((tx) => work({ query: async (text, params) => (await tx.query(text, params as unknown[])).rows as never })),
     async close() {
-      await prisma.$disconnect();
       await pglite.close();
     },
   };

@@ -48,6 +48,7 @@ export async function patchFact(
   columns: Record<string, unknown>,
   context: ChangeContext,
 ): Promise<FactChange[]> {
+  await checkActorReferences(tx, columns);
   const entries = Object.entries(columns);
   if (kind === "actor" && "name" in columns) entries.push(["name_key", actorKey(String(columns.name))]);
   if (entries.length > 0) {
@@ -57,6 +58,27 @@ export async function patchFact(
     );
   }
   return refreshFacts(tx, { ...emptyRefreshSet(), [kind]: new Set([id]) }, context);
+}
+
+// Patch columns that name an actor, with the body field that set them.
+const ACTOR_REFERENCE_FIELDS: Record<string, string> = {
+  speaker_id: "speakerId",
+  authority_id: "authorityId",
+  country_id: "countryId",
+  parent_id: "parentId",
+};
+
+/** 422 naming the field for an actor reference that names no live actor, instead of the foreign key's 500. */
+async function checkActorReferences(tx: SqlClient, columns: Record<string, unknown>): Promise<void> {
+  const references = Object.entries(ACTOR_REFERENCE_FIELDS).filter(([column]) => typeof columns[column] === "string");
+  if (references.length === 0) return;
+  const ids = references.map(([column]) => columns[column] as string);
+  const rows = await tx.query<{ id: string }>(`SELECT id FROM actors WHERE id = ANY($1) AND deleted_at IS NULL`, [ids]);
+  const known = new Set(rows.map((row) => row.id));
+  const errors = references
+    .filter(([column]) => !known.has(columns[column] as string))
+    .map(([column, field]) => ({ field: `body.${field}`, message: `No actor has the id "${columns[column]}"` }));
+  if (errors.length > 0) throw unprocessable(`Unknown actor: ${errors.map((error) => error.field).join(", ")}.`, errors);
 }
 
 /** A tombstone: the fact leaves lists, its detail answers 410, its claims stay for the record. */

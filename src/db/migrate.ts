@@ -2,8 +2,9 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { SqlSession } from "./database.ts";
+import { PROJECT_ROOT } from "./project-root.ts";
 
-export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../prisma/migrations");
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "prisma/migrations");
 
 // The key Prisma's own schema engine locks with, so the service and `prisma migrate` never race.
 const PRISMA_MIGRATION_LOCK = 72707369;

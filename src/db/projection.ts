@@ -64,9 +64,24 @@ interface Rendering {
   searchContext: string;
   sourceCount: number;
   disputed: boolean;
-  /** Writes derived rows (link tables, sub-facts' resolved columns) once the fact is known to have changed. */
-  writeDerived: (tx: SqlClient) => Promise<void>;
+  /** The fact's rows in link tables (replaced in bulk, with every other changed fact's). */
+  links: LinkRows[];
+  /** Writes other derived rows (aliases, sub-facts' resolved columns) once the fact is known to have changed. */
+  writeDerived?: (tx: SqlClient) => Promise<void>;
 }
+
+interface LinkRows {
+  table: "statement_subjects" | "statement_links" | "sanction_targets" | "sanction_subjects" | "attack_event_places";
+  values: string[];
+}
+
+const LINK_COLUMNS: Record<LinkRows["table"], { owner: string; value: string }> = {
+  statement_subjects: { owner: "statement_id", value: "actor_id" },
+  statement_links: { owner: "statement_id", value: "responds_to_id" },
+  sanction_targets: { owner: "sanction_id", value: "actor_id" },
+  sanction_subjects: { owner: "sanction_id", value: "actor_id" },
+  attack_event_places: { owner: "event_id", value: "actor_id" },
+};
 
 interface FactState {
   id: string;
@@ -83,7 +98,9 @@ const lower = (value: string | null) => (value === null ? null : value.toLowerCa
 // Fields backed by claims: the same shape for every resource.
 
 function evidenceOf(claim: ClaimRow) {
-  return claim.evidence.map((row) => ({ sourceId: row.sourceId, excerpt: row.excerpt, start: row.start, end: row.end }));
+  return claim.evidence.map((row) => ({
+    sourceId: row.sourceId, excerpt: row.excerpt, start: row.start, end: row.end, ...(row.locator ? { locator: row.locator } : {}),
+  }));
 }
 
 function claimBase(claim: ClaimRow, actors: Map<string, ActorNames>) {
@@ -217,10 +234,19 @@ function actorIdsIn(claims: Iterable<ClaimRow>): string[] {
 const namesOf = (actors: Map<string, ActorNames>, ids: Iterable<string | null | undefined>) =>
   [...ids].map((id) => (id ? actors.get(id)?.names : undefined)).filter(Boolean).join(" ");
 
-async function replaceLinks(tx: SqlClient, table: string, ownerColumn: string, valueColumn: string, ownerId: string, values: string[]) {
-  await tx.query(`DELETE FROM ${table} WHERE ${ownerColumn} = $1`, [ownerId]);
-  if (values.length > 0) {
-    await tx.query(`INSERT INTO ${table} (${ownerColumn}, ${valueColumn}) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [ownerId, values]);
+/** Every changed fact's link rows, replaced with one DELETE and one INSERT per table. */
+async function replaceLinks(tx: SqlClient, owners: { id: string; links: LinkRows[] }[]) {
+  for (const [table, columns] of Object.entries(LINK_COLUMNS)) {
+    const sets = owners.flatMap((owner) => owner.links.filter((link) => link.table === table).map((link) => ({ id: owner.id, values: link.values })));
+    if (sets.length === 0) continue;
+    await tx.query(`DELETE FROM ${table} WHERE ${columns.owner} = ANY($1)`, [sets.map((set) => set.id)]);
+    const pairs = sets.flatMap((set) => set.values.map((value) => [set.id, value] as const));
+    if (pairs.length > 0) {
+      await tx.query(
+        `INSERT INTO ${table} (${columns.owner}, ${columns.value}) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+        [pairs.map(([owner]) => owner), pairs.map(([, value]) => value)],
+      );
+    }
   }
 }
 
@@ -280,6 +306,7 @@ async function renderActors(tx: SqlClient, rows: ActorRow[]): Promise<Map<string
       ].join(" "),
       sourceCount: sourcesOf(claims).size,
       disputed: false,
+      links: [],
       writeDerived: async (writer) => {
         await writer.query(`DELETE FROM actor_aliases WHERE actor_id = $1`, [row.id]);
         if (aliases.length > 0) {
@@ -354,10 +381,10 @@ async function renderStatements(tx: SqlClient, rows: StatementRow[]): Promise<Ma
         .filter(Boolean).join(" "),
       sourceCount: sourcesOf(claims).size,
       disputed: said.disputed,
-      writeDerived: async (writer) => {
-        await replaceLinks(writer, "statement_subjects", "statement_id", "actor_id", row.id, about.map((stub) => stub.id));
-        await replaceLinks(writer, "statement_links", "statement_id", "responds_to_id", row.id, respondsTo);
-      },
+      links: [
+        { table: "statement_subjects", values: about.map((stub) => stub.id) },
+        { table: "statement_links", values: respondsTo },
+      ],
     });
   }
   return rendered;
@@ -433,9 +460,11 @@ async function renderSanctions(tx: SqlClient, rows: SanctionRow[]): Promise<Map<
       ].filter(Boolean).join(" "),
       sourceCount: sourcesOf(allClaims).size,
       disputed,
+      links: [
+        { table: "sanction_targets", values: targets.map((stub) => stub.id) },
+        { table: "sanction_subjects", values: about.map((stub) => stub.id) },
+      ],
       writeDerived: async (writer) => {
-        await replaceLinks(writer, "sanction_targets", "sanction_id", "actor_id", row.id, targets.map((stub) => stub.id));
-        await replaceLinks(writer, "sanction_subjects", "sanction_id", "actor_id", row.id, about.map((stub) => stub.id));
         for (const group of groups.filter((candidate) => candidate.sanction_id === row.id)) {
           const rendering = targetGroups.find((candidate) => candidate.id === group.id);
           await writer.query(
@@ -470,6 +499,7 @@ async function renderAttackEvents(tx: SqlClient, rows: AttackEventRow[]): Promis
     ...ids.flatMap((id) => actorIdsIn(claimsByEvent.get(id) ?? [])),
     ...impacts.flatMap((impact) => [impact.place_id, ...actorIdsIn(claimsByImpact.get(impact.id) ?? [])]),
   ]);
+  const weaponModels = await loadWeaponModels(tx, [...claimsByEvent.values()].flat());
   const rendered = new Map<string, Rendering>();
   for (const row of rows) {
     const claims = claimsByEvent.get(row.id) ?? [];
@@ -479,6 +509,8 @@ async function renderAttackEvents(tx: SqlClient, rows: AttackEventRow[]): Promis
     const weapon = textField(field("weapon"), actors);
     const launched = numberField(field("launched"), actors);
     const intercepted = numberField(field("intercepted"), actors);
+    const notReached = numberField(field("notReached"), actors);
+    const models = modelsNamed(field("weapon")).flatMap((model) => weaponModels.get(model) ?? []);
     const killed = numberField(field("killed"), actors);
     const injured = numberField(field("injured"), actors);
     const places = actorSetField(field("place"), actors);
@@ -502,7 +534,7 @@ async function renderAttackEvents(tx: SqlClient, rows: AttackEventRow[]): Promis
     // Who gave the figures the event shows: the reporter of the winning launched (or intercepted) claim.
     const countsReportedBy = stubOf(actors, winnerReporter(field("launched")) ?? winnerReporter(field("intercepted")));
     const allClaims = [...claims, ...liveImpacts.flatMap((impact) => claimsByImpact.get(impact.id) ?? [])];
-    const disputed = anyDisputed([occurred, attacker, weapon, launched, intercepted, killed, injured, places,
+    const disputed = anyDisputed([occurred, attacker, weapon, launched, intercepted, notReached, killed, injured, places,
       ...renderedImpacts.flatMap((impact) => [impact.peopleAffected, impact.recoveryEstimate])]);
     rendered.set(row.id, {
       doc: {
@@ -514,6 +546,8 @@ async function renderAttackEvents(tx: SqlClient, rows: AttackEventRow[]): Promis
         weapon,
         launched,
         intercepted,
+        notReached,
+        weaponModels: models,
         countsReportedBy,
         casualties: { killed, injured, wording: row.casualty_wording },
         places,
@@ -537,13 +571,14 @@ async function renderAttackEvents(tx: SqlClient, rows: AttackEventRow[]): Promis
       searchContext: [
         namesOf(actors, [attacker?.value?.id, countsReportedBy?.id]), occurred.wording, row.casualty_wording,
         namesOf(actors, places.value.map((stub) => stub.id)),
+        models.map((model) => [model.name, model.nameNato].filter(Boolean).join(" ")).join(" "),
         renderedImpacts.map((impact) => [impact.description, impact.recoveryEstimate?.value, namesOf(actors, [impact.place?.id, impact.reportedBy?.id])]
           .filter(Boolean).join(" ")).join(" "),
       ].filter(Boolean).join(" "),
       sourceCount: sourcesOf(allClaims).size,
       disputed,
-      writeDerived: async (writer) => {
-        await replaceLinks(writer, "attack_event_places", "event_id", "actor_id", row.id, places.value.map((stub) => stub.id));
+      links: [{ table: "attack_event_places", values: places.value.map((stub) => stub.id) }],
+      writeDerived: ownImpacts.length === 0 ? undefined : async (writer) => {
         for (const impact of ownImpacts) {
           const rendering = renderedImpacts.find((candidate) => candidate.id === impact.id);
           await writer.query(
@@ -558,6 +593,34 @@ async function renderAttackEvents(tx: SqlClient, rows: AttackEventRow[]): Promis
     });
   }
   return rendered;
+}
+
+// Tallies name several models in one weapon value ("Kalibr and Kh-101/Kh-555").
+const modelsNamed = (claims: ClaimRow[]) =>
+  [...new Set(claims.flatMap((claim) => (claim.textValue ?? "").split(/\s+and\s+/).map((part) => part.trim()).filter(Boolean)))];
+
+/** The weapons reference's entries for the models these weapon claims name, by model. */
+async function loadWeaponModels(tx: SqlClient, claims: ClaimRow[]) {
+  const named = modelsNamed(claims.filter((claim) => claim.field === "weapon"));
+  if (named.length === 0) return new Map<string, WeaponModelEntry>();
+  const rows = await tx.query<WeaponModelEntry>(
+    `SELECT model, category, type, national_origin AS "nationalOrigin", launch_platform AS "launchPlatform", name,
+            name_nato AS "nameNato", guidance_system AS "guidanceSystem"
+       FROM weapon_models WHERE model = ANY($1) ORDER BY model`,
+    [named],
+  );
+  return new Map(rows.map((row) => [row.model, row]));
+}
+
+interface WeaponModelEntry {
+  model: string;
+  category: string | null;
+  type: string | null;
+  nationalOrigin: string | null;
+  launchPlatform: string | null;
+  name: string | null;
+  nameNato: string | null;
+  guidanceSystem: string | null;
 }
 
 function winnerReporter(claims: ClaimRow[]): string | null {
@@ -630,6 +693,10 @@ async function refreshKind(tx: SqlClient, kind: ResourceKind, ids: string[], con
   const renderings = await renderer.render(tx, rows as never[]);
   const changes: FactChange[] = [];
   const now = new Date().toISOString();
+  const resource = RESOURCE_NAME[kind];
+  const unbacked: string[] = [];
+  const updated: { row: FactState; rendering: Rendering; hash: string; doc: Doc }[] = [];
+  const revisions: RevisionRecord[] = [];
   for (const row of rows) {
     const rendering = renderings.get(row.id)!;
     const backed = rendering.sourceCount > 0;
@@ -645,31 +712,60 @@ async function refreshKind(tx: SqlClient, kind: ResourceKind, ids: string[], con
     if (!action) continue;
 
     const version = row.version + 1;
-    const resource = RESOURCE_NAME[kind];
     const doc = { ...rendering.doc, createdAt: row.created_at, updatedAt: now };
-    if (action === "delete") {
-      await tx.query(
-        `UPDATE ${table} SET deleted_at = $2, deleted_reason = 'unbacked', version = $3, updated_at = $2, source_count = 0 WHERE id = $1`,
-        [row.id, now, version],
-      );
-    } else {
-      const columns = Object.entries(rendering.columns);
-      const assignments = columns.map(([column], index) => `${column} = $${index + 9}`).join(", ");
-      await tx.query(
-        `UPDATE ${table} SET doc = $2::jsonb, doc_hash = $3, version = $4, updated_at = $5, search_context = $6,
-                source_count = $7, disputed = $8, deleted_at = NULL, deleted_reason = NULL${assignments ? `, ${assignments}` : ""}
-          WHERE id = $1`,
-        [row.id, JSON.stringify(doc), hash, version, now, rendering.searchContext, rendering.sourceCount, rendering.disputed,
-          ...columns.map(([, value]) => value)],
-      );
-      await rendering.writeDerived(tx);
-    }
+    if (action === "delete") unbacked.push(row.id);
+    else updated.push({ row, rendering, hash, doc });
     const changed = action === "delete" ? [] : changedFields(row.doc, rendering.doc);
-    const revisionDoc = action === "delete" ? null : JSON.stringify(doc);
-    await insertRevision(tx, { resource, id: row.id, version, action, changed, doc: revisionDoc, at: now }, context);
+    revisions.push({ resource, id: row.id, version, action, changed, doc: action === "delete" ? null : JSON.stringify(doc), at: now });
     changes.push({ resource, id: row.id, action, version });
   }
+  // The rows are locked, so `version + 1` is the version each revision records.
+  if (unbacked.length > 0) {
+    await tx.query(
+      `UPDATE ${table} SET deleted_at = $2, deleted_reason = 'unbacked', version = version + 1, updated_at = $2, source_count = 0
+        WHERE id = ANY($1)`,
+      [unbacked, now],
+    );
+  }
+  if (updated.length > 0) await writeRenderings(tx, table, updated, now);
+  await insertRevisions(tx, revisions, context);
   return changes;
+}
+
+/** One UPDATE for every changed fact of a kind; the resolved columns are typed by the table's own row type. */
+async function writeRenderings(tx: SqlClient, table: string, updated: { row: FactState; rendering: Rendering; hash: string; doc: Doc }[], now: string) {
+  const columns = Object.keys(updated[0]!.rendering.columns);
+  await tx.query(
+    `UPDATE ${table} AS t SET doc = u.doc, doc_hash = u.hash, version = t.version + 1, updated_at = $2, search_context = u.search,
+            source_count = u.source_count, disputed = u.disputed, deleted_at = NULL, deleted_reason = NULL
+            ${columns.map((column) => `, ${column} = r.${column}`).join("")}
+       FROM jsonb_to_recordset($1::jsonb) AS u(id text, doc jsonb, hash text, search text, source_count int, disputed boolean, columns jsonb)
+       CROSS JOIN LATERAL jsonb_populate_record(NULL::${table}, u.columns) AS r
+      WHERE t.id = u.id`,
+    [JSON.stringify(updated.map(({ row, rendering, hash, doc }) => ({
+      id: row.id, doc, hash, search: rendering.searchContext, source_count: rendering.sourceCount, disputed: rendering.disputed,
+      columns: rendering.columns,
+    }))), now],
+  );
+  await replaceLinks(tx, updated.map(({ row, rendering }) => ({ id: row.id, links: rendering.links })));
+  for (const { rendering } of updated) await rendering.writeDerived?.(tx);
+}
+
+/** `insertRevision` for many changes in one statement, their webhook deliveries with them. */
+async function insertRevisions(tx: SqlClient, revisions: RevisionRecord[], context: ChangeContext): Promise<void> {
+  if (revisions.length === 0) return;
+  await tx.query(
+    `WITH revision AS (
+       INSERT INTO revisions (resource, fact_id, version, action, changed, api_key_id, source_id, created_at, doc)
+       SELECT r.resource, r.id, r.version, r.action, r.changed, $2, $3, coalesce(r.at, now()), r.doc::jsonb
+         FROM jsonb_to_recordset($1::jsonb) AS r(resource text, id text, version int, action text, changed text[], at timestamptz, doc text)
+       RETURNING id, resource, action)
+     INSERT INTO webhook_deliveries (subscription_id, revision_id, message_id)
+     SELECT s.id, revision.id, 'msg_' || revision.id || '_' || s.id
+       FROM revision, webhook_subscriptions s
+      WHERE revision.resource = ANY(s.resources) AND revision.action = ANY(s.actions)`,
+    [JSON.stringify(revisions), context.apiKeyId, context.sourceId],
+  );
 }
 
 export interface RevisionRecord {

@@ -5,8 +5,9 @@ import { BundleSchema } from "../modules/sources/bundle.schemas.ts";
 import type { Database, SqlClient } from "./database.ts";
 import { applyBundle, type IngestSummary } from "./ingest.ts";
 import type { ChangeContext } from "./projection.ts";
+import { PROJECT_ROOT } from "./project-root.ts";
 
-const SOURCE_TEXT_DIR = path.resolve(import.meta.dirname, "../../prisma/seed/sources");
+const SOURCE_TEXT_DIR = path.join(PROJECT_ROOT, "prisma/seed/sources");
 
 export interface SeedCounts {
   sources: number;

@@ -254,7 +254,7 @@ function addAttackEvent(out: TakenApart, event: AttackEventInput, path: string):
   out.claims.push(...timeClaim(target, "occurred", `${path}.occurred`, event.occurred));
   if (event.attacker) out.claims.push(...actorRefClaims(target, "attacker", `${path}.attacker`, [event.attacker], false));
   out.claims.push(...textClaim(target, "weapon", `${path}.weapon`, event.weapon));
-  for (const field of ["launched", "intercepted", "killed", "injured"] as const) {
+  for (const field of ["launched", "intercepted", "notReached", "killed", "injured"] as const) {
     out.claims.push(...numberClaim(target, field, `${path}.${field}`, event[field]));
   }
   out.claims.push(...actorRefClaims(target, "place", `${path}.places`, event.places, true));

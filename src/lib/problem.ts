@@ -56,11 +56,15 @@ export const PROBLEM_TYPES: Record<string, { status: number; title: string; desc
   "precondition-failed": { status: 412, title: "Precondition Failed", description: "`If-Match` names a version that is no longer current: read the resource again, reapply your change, and retry with its new ETag." },
   "unprocessable-content": { status: 422, title: "Unprocessable Content", description: "The request is well-formed but inconsistent: an excerpt missing from or ambiguous in its source, an unknown actor, an Idempotency-Key reused with another body. `errors` names each field." },
   "not-acceptable": { status: 406, title: "Not Acceptable", description: "No representation matches the `Accept` header." },
+  "request-timeout": { status: 408, title: "Request Timeout", description: "The request's headers and body took longer to arrive than the service waits (`REQUEST_TIMEOUT_MS`). Send the whole request promptly." },
   "payload-too-large": { status: 413, title: "Payload Too Large", description: "The request body is larger than allowed." },
+  "uri-too-long": { status: 414, title: "URI Too Long", description: "The request line is longer than the service reads (16 kB with the headers). Use fewer or shorter query parameters." },
   "unsupported-media-type": { status: 415, title: "Unsupported Media Type", description: "The request body's media type is not accepted." },
-  "rate-limited": { status: 429, title: "Too Many Requests", description: "Too many requests; retry after `Retry-After` seconds." },
+  "rate-limited": { status: 429, title: "Too Many Requests", description: "This client (its API key, or its IP address without one) sent more requests in the window than allowed; writes have a limit of their own. Retry after `Retry-After` seconds; `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` say where a client stands on every response." },
+  "request-header-fields-too-large": { status: 431, title: "Request Header Fields Too Large", description: "The request's headers add up to more than the service reads (16 kB). Send fewer or smaller headers." },
   "internal-error": { status: 500, title: "Internal Server Error", description: "A bug. It is logged with the request's `X-Request-Id`; quote it when reporting." },
-  unavailable: { status: 503, title: "Service Unavailable", description: "The database does not answer; retry after `Retry-After` seconds." },
+  "not-implemented": { status: 501, title: "Not Implemented", description: "The service has no resource that answers this HTTP method (it knows GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE)." },
+  unavailable: { status: 503, title: "Service Unavailable", description: "The service cannot answer now: the database does not answer, this instance is at capacity, or it is shutting down. Retry after `Retry-After` seconds." },
 };
 
 export function slugForStatus(status: number): string {

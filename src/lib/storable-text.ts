@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type { FieldError } from "./problem.ts";
 
 // PostgreSQL text cannot hold U+0000 ("invalid byte sequence for encoding UTF8: 0x00"), and a lone
@@ -18,20 +19,34 @@ export function unstorableReason(value: string): string | undefined {
  */
 export function unstorableFields(prefix: "query" | "params" | "body", value: unknown): FieldError[] {
   const errors: FieldError[] = [];
-  const visit = (current: unknown, path: string[]) => {
+  // A loop, not recursion: a JSON body nested thousands deep is parsed fine, and must not overflow the
+  // stack here (a 500). Each node links to its parent, so a path is only spelled out for a fault;
+  // children are pushed in reverse so that fields are named in document order.
+  interface Node { current: unknown; key?: string; parent?: Node }
+  const pending: Node[] = [{ current: value }];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    const { current } = node;
     if (typeof current === "string") {
       const message = unstorableReason(current);
-      if (message) errors.push({ field: [prefix, ...path].join("."), message });
-      return;
+      if (message) errors.push({ field: [prefix, ...pathOf(node)].join("."), message });
+      continue;
     }
-    if (current === null || typeof current !== "object") return;
-    if (Array.isArray(current)) {
-      current.forEach((element, index) => visit(element, prefix === "query" ? path : [...path, String(index)]));
-      return;
-    }
-    for (const [key, element] of Object.entries(current)) visit(element, [...path, key]);
-  };
-  visit(value, []);
+    if (current === null || typeof current !== "object") continue;
+    // Only parsed JSON is walked: a body kept as a stream (a CSV upload) is checked where it is read.
+    // (Query and params objects have prototypes of their own, so a stream is recognised as one.)
+    if (current instanceof Readable || Buffer.isBuffer(current)) continue;
+    const children: Node[] = Array.isArray(current)
+      ? current.map((element, index) => ({ current: element, key: prefix === "query" ? undefined : String(index), parent: node }))
+      : Object.entries(current).map(([key, element]) => ({ current: element, key, parent: node }));
+    pending.push(...children.reverse());
+  }
   // A parameter repeated with the same fault is named once.
   return errors.filter((error, index) => errors.findIndex((other) => other.field === error.field) === index);
+}
+
+function pathOf(node: { key?: string; parent?: { key?: string; parent?: unknown } }): string[] {
+  const path: string[] = [];
+  for (let at: typeof node | undefined = node; at; at = at.parent as typeof node | undefined) if (at.key !== undefined) path.unshift(at.key);
+  return path;
 }

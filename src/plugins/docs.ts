@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import swagger, { type SwaggerTransform, type SwaggerTransformObject } from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { jsonSchemaTransform, jsonSchemaTransformObject } from "@fastify/type-provider-zod";
@@ -8,25 +9,17 @@ import { type Format, MEDIA_TYPES } from "../lib/formats.ts";
 import { GeoJsonFeatureCollectionSchema } from "../modules/common/common.schemas.ts";
 import { BEARER_SCHEME_NAME, BEARER_SECURITY_SCHEME, requiredScope, securityFor } from "./auth.ts";
 import { IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PARAMETER, isIdempotent } from "./idempotency.ts";
+import { completeDocument, type OpenApiExamples } from "./openapi-conventions.ts";
+import { DOCS_CSP } from "./security-headers.ts";
 
 export const API_VERSION = "1.0.0";
 
+// Problems (4xx, 5xx) are described once, with their headers, in openapi-conventions.ts.
 const RESPONSE_DESCRIPTIONS: Record<string, string> = {
   200: "Success",
   201: "Created",
   204: "Done; no content",
-  400: "Invalid input: `errors` names each invalid field",
-  401: "No API key, or a malformed, unknown or revoked one (see `WWW-Authenticate`)",
-  403: "The API key lacks the scope this operation needs",
-  404: "No such resource",
-  406: "None of the media types in `Accept` is available",
   308: "Moved: a merged actor; `Location` names the survivor",
-  409: "Conflict: the id is taken, or a request with the same `Idempotency-Key` is still being handled",
-  410: "Gone: deleted, merged away, or no source backs it any more (a tombstone: mirrors should delete it)",
-  412: "`If-Match` names a version that is no longer current: read it again and retry with its ETag",
-  422: "Well-formed but inconsistent (an excerpt absent from its source or ambiguous, an unknown actor, an `Idempotency-Key` used for another request): `errors` names each field",
-  500: "Unexpected error (a bug; it is logged)",
-  503: "The database is unavailable; retry after `Retry-After` seconds",
 };
 
 const EXPORT_CONTENT: Record<Exclude<Format, "json">, object> = {
@@ -42,6 +35,7 @@ const EXPORT_CONTENT: Record<Exclude<Format, "json">, object> = {
 const transform: SwaggerTransform = (route) => {
   const transformed = jsonSchemaTransform(route as Parameters<typeof jsonSchemaTransform>[0]);
   const exports = ((route.schema as { exports?: Exclude<Format, "json">[] } | undefined)?.exports ?? []);
+  const produces = (route.schema as { produces?: string[] } | undefined)?.produces;
   const responses = (transformed.schema as { response?: Record<string, unknown> }).response;
   const scope = requiredScope(route.route.config);
   if (scope && responses) secure(transformed.schema as OperationSchema, responses, scope, isIdempotent(route.route.method, route.route.config));
@@ -51,7 +45,8 @@ const transform: SwaggerTransform = (route) => {
       responses![status] = { type: "null", description: RESPONSE_DESCRIPTIONS[status] };
       continue;
     }
-    const mediaType = Number(status) >= 400 ? "application/problem+json" : "application/json";
+    // A route that answers in a media type of its own (an event stream) names it in `produces`.
+    const mediaType = Number(status) >= 400 ? "application/problem+json" : (produces?.[0] ?? "application/json");
     const exported = status === "200" ? exports.map((format) => [MEDIA_TYPES[format], EXPORT_CONTENT[format]]) : [];
     responses![status] = {
       description: RESPONSE_DESCRIPTIONS[status] ?? "Response",
@@ -90,7 +85,9 @@ function secure(schema: OperationSchema, responses: Record<string, unknown>, sco
 
 /** The zod provider adds an input and an output component for every schema; keep the ones used. */
 const transformObject: SwaggerTransformObject = (documentObject) => {
-  const document = jsonSchemaTransformObject(documentObject) as { components?: { schemas?: Record<string, unknown> } };
+  const document = completeDocument(jsonSchemaTransformObject(documentObject) as Record<string, unknown>, OPENAPI_EXAMPLES) as {
+    components?: { schemas?: Record<string, unknown> };
+  };
   const schemas = document.components?.schemas;
   if (schemas) {
     const used = referencedSchemaNames(document, schemas);
@@ -99,9 +96,13 @@ const transformObject: SwaggerTransformObject = (documentObject) => {
   return document as ReturnType<SwaggerTransformObject>;
 };
 
+// Recorded from a seeded app by `npm run openapi:examples`; test/openapi-examples.test.ts keeps them true.
+const OPENAPI_EXAMPLES = JSON.parse(readFileSync(new URL("../openapi-examples.json", import.meta.url), "utf8")) as OpenApiExamples;
+
 function referencedSchemaNames(document: object, schemas: Record<string, unknown>): Set<string> {
   const used = new Set<string>();
-  const { components: _components, ...rest } = document as { components?: unknown };
+  // Everything but the schemas themselves refers to schemas: paths, and the shared responses.
+  const { components: { schemas: _schemas, ...components } = {}, ...rest } = document as { components?: { schemas?: unknown } };
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
     if (node === null || typeof node !== "object") return;
@@ -118,6 +119,7 @@ function referencedSchemaNames(document: object, schemas: Record<string, unknown
     }
   };
   visit(rest);
+  visit(components);
   return used;
 }
 
@@ -133,7 +135,11 @@ export const docsPlugin = fp(async (app: FastifyInstance) => {
           "Structured, sourced facts from war reporting: actors, statements, sanctions and attack events. " +
           "Every fact carries `evidence`: verbatim excerpts of its source with their offsets. " +
           "Errors are RFC 9457 `application/problem+json`.",
+        // No licence has been chosen for the service or its data yet: say so rather than invent one.
+        license: { name: "Proprietary: all rights reserved; quoted excerpts remain their publishers'", identifier: "LicenseRef-Proprietary" },
       },
+      // Relative: the document is served by every deployment, each at its own address.
+      servers: [{ url: "/", description: "The server that serves this document" }],
       tags: [
         { name: "actors", description: "People, states, organisations and places" },
         { name: "statements", description: "Who said what, and when" },
@@ -145,13 +151,15 @@ export const docsPlugin = fp(async (app: FastifyInstance) => {
         { name: "health", description: "Liveness and readiness" },
         { name: "claims", description: "What each source says about each field, with its evidence" },
         { name: "api-keys", description: "Keys for the write API (needs the `admin` scope)" },
+        { name: "imports", description: "Whole datasets loaded from CSV files, each row as a source's claims" },
       ],
       components: { securitySchemes: { [BEARER_SCHEME_NAME]: BEARER_SECURITY_SCHEME } },
     },
     transform,
     transformObject,
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  // The page runs under its own Content-Security-Policy (helmet gives the API a stricter one).
+  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: DOCS_CSP });
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 });

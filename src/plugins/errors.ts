@@ -120,20 +120,7 @@ const MAX_MESSAGE_LENGTH = 500;
 const REPRESENTATION_HEADERS = ["content-encoding", "content-disposition", "content-length", "etag"];
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem) {
-  const errors = problem.errors.slice(0, MAX_LISTED_ERRORS).map((error) => ({
-    field: clip(error.field, MAX_FIELD_LENGTH),
-    message: clip(error.message, MAX_MESSAGE_LENGTH),
-  }));
-  const omitted = problem.errors.length - errors.length;
-  const body = {
-    type: problem.type,
-    title: problem.title,
-    status: problem.status,
-    detail: clip(problem.detail, MAX_DETAIL_LENGTH),
-    instance: clipUrl(request.url, MAX_INSTANCE_LENGTH),
-    ...(errors.length > 0 ? { errors } : {}),
-    ...(omitted > 0 ? { errorsOmitted: omitted } : {}),
-  };
+  const body = problemBody(request, problem);
   for (const name of REPRESENTATION_HEADERS) reply.removeHeader(name);
   // Serialised here so a problem never depends on a route's response schema.
   return reply
@@ -142,6 +129,24 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
     .type("application/problem+json")
     .serializer(JSON.stringify)
     .send(body);
+}
+
+/** The RFC 9457 body of a problem, capped: for a hook that replaces a payload already on its way. */
+export function problemBody(request: FastifyRequest, problem: Problem) {
+  const errors = problem.errors.slice(0, MAX_LISTED_ERRORS).map((error) => ({
+    field: clip(error.field, MAX_FIELD_LENGTH),
+    message: clip(error.message, MAX_MESSAGE_LENGTH),
+  }));
+  const omitted = problem.errors.length - errors.length;
+  return {
+    type: problem.type,
+    title: problem.title,
+    status: problem.status,
+    detail: clip(problem.detail, MAX_DETAIL_LENGTH),
+    instance: clipUrl(request.url, MAX_INSTANCE_LENGTH),
+    ...(errors.length > 0 ? { errors } : {}),
+    ...(omitted > 0 ? { errorsOmitted: omitted } : {}),
+  };
 }
 
 function clip(text: string, max: number): string {

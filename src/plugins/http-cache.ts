@@ -1,3 +1,4 @@
+import zlib from "node:zlib";
 import compress from "@fastify/compress";
 import etag from "@fastify/etag";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -28,7 +29,7 @@ export const httpCachePlugin = fp(async (app: FastifyInstance) => {
     if (!isSuccess(reply.statusCode)) delete request.headers["if-none-match"];
   });
 
-  await app.register(etag, { algorithm: "sha1", weak: false });
+  await app.register(etag, { hashFn: bodyChecksum, weak: false });
 
   // A 304 carries no body, and no Content-Length other than the 200's (RFC 9110 §8.6), nor its
   // Content-Type (§15.4.5). @fastify/etag leaves an empty string that Fastify, and its HEAD handler,
@@ -46,8 +47,22 @@ export const httpCachePlugin = fp(async (app: FastifyInstance) => {
     globalDecompression: false,
     // mime-db does not list NDJSON as compressible, and full exports are where compression pays most.
     customTypes: /^application\/x-ndjson\b/,
+    // The lowest qualities: on a 60 kB page brotli 1 costs ~0.15 ms against ~1 ms at the plugin's
+    // default 4, for ~10 % more bytes; gzip 1 ~0.35 ms against ~1.1 ms at zlib's default 6.
+    brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } },
+    zlibOptions: { level: 1 },
   });
 });
+
+/**
+ * The ETag of a body: its CRC-32 and its length. A strong validator needs no secrecy, only to change
+ * when the bytes do; CRC-32 (zlib's, vectorised) costs a third of SHA-1 on a 60–120 kB page, and with
+ * the length beside it two different bodies of one URL share an ETag with odds of 1 in 4 billion.
+ * Fact details never get here: their ETag is the stored hash of their rendering (lib/fact-response.ts).
+ */
+export function bodyChecksum(payload: string | Buffer): string {
+  return `${zlib.crc32(payload).toString(36)}-${payload.length.toString(36)}`;
+}
 
 function setCachingHeaders(request: FastifyRequest, reply: FastifyReply, streamed: boolean) {
   const path = request.url.split("?")[0] ?? "";

@@ -25,9 +25,9 @@ interface Turn {
 /**
  * Overload becomes a fast 503 with `Retry-After`, never a long wait. At most
  * `maxInFlightPerDbConnection` reads per database connection run at once (the embedded database
- * has one connection, a server the pool's size); the others wait in a queue for at most
- * `maxQueueWaitMs`: a request that would wait longer, at the pace the queue goes, is refused at once,
- * and one that did wait longer is refused when its turn comes.
+ * has one connection, a server the pool's size, times the read replicas when there are some); the
+ * others wait in a queue for at most `maxQueueWaitMs`: a request that would wait longer, at the pace
+ * the queue goes, is refused at once, and one that did wait longer is refused when its turn comes.
  *
  * The embedded database computes in this thread without yielding, so a request runs from start to
  * end in one go, and a burst is served one request after another while the next ones wait unseen in
@@ -40,7 +40,9 @@ interface Turn {
  * Register it after CORS, so that refusals carry its headers, and before anything that queries.
  */
 export const loadSheddingPlugin = fp<{ config: Config }>(async (app: FastifyInstance, { config }) => {
-  const connections = config.databaseUrl.startsWith("pglite://") ? 1 : config.databasePoolSize;
+  // Reads go to the read replicas when there are some, each with a pool of its own.
+  const readPools = Math.max(1, config.databaseReadUrls.length);
+  const connections = config.databaseUrl.startsWith("pglite://") ? 1 : config.databasePoolSize * readPools;
   const limit = config.maxInFlightPerDbConnection * connections;
   const maxWaitMs = config.maxQueueWaitMs;
   let running = 0;

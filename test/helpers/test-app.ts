@@ -21,17 +21,24 @@ export interface TestApp {
  * in-memory PGlite by default, and on a new database of the PostgreSQL server when DATABASE_URL is
  * a postgresql:// URL (CI runs both).
  */
-export async function startTestApp(options: Pick<AppDependencies, "webhookWorker"> = {}): Promise<TestApp> {
+export async function startTestApp(options: Pick<AppDependencies, "webhookWorker"> & { config?: Partial<Config> } = {}): Promise<TestApp> {
+  const { config: overrides, ...dependencies } = options;
   const { database, dispose } = await freshDatabase(process.env.DATABASE_URL);
   // On the embedded database this finds the snapshot up to date and does nothing.
   await prepareDatabase(database, { migrate: true, seed: true });
   const app = await buildApp({
     // Tests read in parallel on a loaded machine: only the load-shedding tests (faults.test.ts, with
     // their own app) may be refused for a wait; everywhere else a queued read waits its turn.
-    config: { ...loadConfig({}), logLevel: (process.env.TEST_LOG ?? "silent") as Config["logLevel"], maxQueueWaitMs: 60_000 },
+    // Rate limits are on, as in the service, but far above what a test file sends (rate-limit.test.ts
+    // sets tiny ones).
+    config: {
+      ...loadConfig({}), logLevel: (process.env.TEST_LOG ?? "silent") as Config["logLevel"], maxQueueWaitMs: 60_000,
+      rateLimitMax: 1_000_000, rateLimitWriteMax: 1_000_000,
+      ...overrides,
+    },
     sql: database.sql,
     transaction: database.transaction,
-    ...options,
+    ...dependencies,
   });
   await app.ready();
   return {

@@ -97,6 +97,9 @@ export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEve
       operationId: "getAttackEvent",
       tags: ["attack-events"],
       summary: "Get an attack event",
+      description:
+        "One attack event with its time, places, weapons, counts and impact, each as its sources report it (claims with excerpts). " +
+        "`fields=` keeps only the fields named (and `id`); `include=` embeds the records it references. 404 for an unknown id, 410 for one deleted or no longer backed by any source.",
       params: IdParamsSchema,
       querystring: AttackEventShapeQuerySchema,
       response: { 200: AttackEventDetailSchema },

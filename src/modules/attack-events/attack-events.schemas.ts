@@ -22,7 +22,21 @@ import { fieldNames, fieldsQuery, includeQuery } from "../../lib/shape.ts";
 import { ActorSchema } from "../actors/actors.schemas.ts";
 import { SourceSummarySchema } from "../sources/sources.schemas.ts";
 
-export const attackKindValues = ["drone_attack", "missile_attack", "shelling", "ground_fighting"] as const;
+// `air_attack`: drones or missiles, where the source does not tell which (a tally row whose weapon is not in the reference).
+export const attackKindValues = ["drone_attack", "missile_attack", "air_attack", "shelling", "ground_fighting"] as const;
+export const WeaponModelSchema = z
+  .object({
+    model: z.string().describe("The model as the air-attack tallies name it (`Shahed-136/131`)"),
+    category: z.string().nullable(),
+    type: z.string().nullable(),
+    nationalOrigin: z.string().nullable(),
+    launchPlatform: z.string().nullable(),
+    name: z.string().nullable(),
+    nameNato: z.string().nullable(),
+    guidanceSystem: z.string().nullable(),
+  })
+  .meta({ id: "WeaponModel", description: "An entry of the weapons reference imported with the air-attack tallies" });
+
 export const impactKindValues = ["power_outage", "destruction", "casualties"] as const;
 
 export const AttackImpactSchema = z
@@ -49,6 +63,8 @@ export const AttackEventSchema = z
     weapon: ReportedTextSchema.nullable().describe("The weapon as the sources describe it"),
     launched: ReportedNumberSchema.nullable(),
     intercepted: ReportedNumberSchema.nullable(),
+    notReached: ReportedNumberSchema.nullable().describe("Launched but neither shot down nor on target (lost to electronic warfare), where a source counts them"),
+    weaponModels: z.array(WeaponModelSchema).describe("The weapons reference's entries for the models the sources name"),
     countsReportedBy: ActorStubSchema.nullable().describe("Who reported the launched (or intercepted) figure shown as `value`"),
     casualties: z
       .object({

@@ -54,7 +54,8 @@ export const changesRoutes: FastifyPluginAsyncZod<ChangesRouteOptions> = async (
         "every 15 s while nothing happens.",
       querystring: ChangeStreamQuerySchema,
       headers: z.object({ "last-event-id": z.string().max(200).optional() }),
-      response: { 200: z.string().describe("text/event-stream") },
+      produces: ["text/event-stream"],
+      response: { 200: z.string().describe("Server-Sent Events: `retry:`, then one `event: change` with `id:` and `data:` per change") },
     },
     handler: async (request, reply) => {
       const resume = request.headers["last-event-id"] ?? request.query.after;

@@ -16,6 +16,7 @@ export const EvidenceSchema = z
     excerpt: z.string().describe("Verbatim text of the source between `start` and `end`"),
     start: z.number().int().describe("Offset of the excerpt's first character, in Unicode code points"),
     end: z.number().int().describe("Offset just after the excerpt's last character"),
+    locator: z.string().optional().describe("Where in the source, when the excerpt alone does not say (a tally row's post of the Air Force); absent otherwise"),
     field: z.string().nullable().describe("The field this excerpt backs (e.g. `launched`); null for the whole fact"),
   })
   .meta({ id: "Evidence" });
@@ -44,6 +45,7 @@ export const ClaimEvidenceSchema = z
     excerpt: z.string().describe("Verbatim text of the source between `start` and `end`"),
     start: z.number().int().describe("Offset of the excerpt's first character, in Unicode code points"),
     end: z.number().int().describe("Offset just after the excerpt's last character"),
+    locator: z.string().optional().describe("Where in the source, when the excerpt alone does not say (a tally row's post of the Air Force); absent otherwise"),
   })
   .meta({ id: "ClaimEvidence" });
 
@@ -131,9 +133,10 @@ export const ProblemSchema = z
   .object({
     type: z.string(),
     title: z.string(),
-    status: z.number().int(),
+    // A problem is a client or server error: without bounds, zod documents the safe-integer range.
+    status: z.number().int().min(400).max(599).describe("The HTTP status code, repeated for whoever reads the body alone"),
     detail: z.string(),
-    instance: z.string(),
+    instance: z.string().optional().describe("The request's path and query; absent when the request could not be read whole (408, 414, 431)"),
     errors: z
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()

@@ -45,7 +45,7 @@ export const SanctionPatchSchema = z
 
 export const AttackEventPatchSchema = z
   .strictObject({
-    kind: z.enum(["drone_attack", "missile_attack", "shelling", "ground_fighting"]).optional(),
+    kind: z.enum(["drone_attack", "missile_attack", "air_attack", "shelling", "ground_fighting"]).optional(),
     description: words(2000).optional(),
     casualtyWording: words(300).nullable().optional(),
   })

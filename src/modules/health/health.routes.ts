@@ -1,15 +1,40 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { z } from "zod";
-import type { SqlClient } from "../../db/database.ts";
+import type { DatabaseStatus } from "../../db/read-routing.ts";
 
 const HealthSchema = z.object({ status: z.literal("ok") }).meta({ id: "Health" });
 
-export const healthRoutes: FastifyPluginAsyncZod<{ sql: SqlClient }> = async (app, { sql }) => {
+const DatabaseStatusSchema = z
+  .object({
+    name: z.string().meta({ description: "`primary`, or a read replica's host:port/database (never its credentials)." }),
+    role: z.enum(["primary", "replica"]),
+    status: z.enum(["up", "down"]),
+    lagBytes: z.number().int().min(0).nullable().optional().meta({
+      description: "Replicas: WAL bytes still to replay to reach the primary's current position (0: caught up; null: not a standby).",
+    }),
+    lagSeconds: z.number().min(0).nullable().optional().meta({
+      description: "Replicas: 0 when caught up; otherwise seconds since the last transaction the replica replayed.",
+    }),
+    error: z.string().optional().meta({ description: "Replicas that are down: why." }),
+  })
+  .meta({ id: "DatabaseStatus" });
+
+const ReadinessSchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]).meta({
+      description: "`ok`: every database answers; `degraded`: the primary answers but a read replica does not (its reads go to the primary).",
+    }),
+    databases: z.array(DatabaseStatusSchema).meta({ description: "The primary first, then each read replica (DATABASE_READ_URLS)." }),
+  })
+  .meta({ id: "Readiness" });
+
+export const healthRoutes: FastifyPluginAsyncZod<{ databases: () => Promise<DatabaseStatus[]> }> = async (app, { databases }) => {
   app.get("/health", {
     schema: {
       operationId: "getHealth",
       tags: ["health"],
       summary: "Liveness: the process answers",
+      description: "200 whenever the process can answer, whatever the database's state (see `/ready` for that): for a supervisor deciding whether to restart it.",
       response: { 200: HealthSchema },
     },
     handler: async () => ({ status: "ok" as const }),
@@ -19,14 +44,17 @@ export const healthRoutes: FastifyPluginAsyncZod<{ sql: SqlClient }> = async (ap
     schema: {
       operationId: "getReadiness",
       tags: ["health"],
-      summary: "Readiness: the database answers",
-      response: { 200: HealthSchema },
+      summary: "Readiness: the primary database answers; each read replica's state and lag",
+      description:
+        "200 while the primary database answers, whatever the read replicas' state: a replica that is down is reported " +
+        "(`status: degraded`) and its reads go to the primary. 503 with Retry-After while the primary does not answer.",
+      response: { 200: ReadinessSchema },
     },
-    // The database's absence (refused, timed out, not prepared yet) is a 503 with Retry-After, logged
+    // The primary's absence (refused, timed out, not prepared yet) is a 503 with Retry-After, logged
     // once per outage (plugins/database-outage.ts), however often probes ask.
     handler: async () => {
-      await sql.query("SELECT 1");
-      return { status: "ok" as const };
+      const statuses = await databases();
+      return { status: statuses.every((database) => database.status === "up") ? ("ok" as const) : ("degraded" as const), databases: statuses };
     },
   });
 };

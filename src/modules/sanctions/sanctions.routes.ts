@@ -56,6 +56,9 @@ export const sanctionsRoutes: FastifyPluginAsyncZod<{ sanctions: SanctionsReposi
       operationId: "getSanction",
       tags: ["sanctions"],
       summary: "Get a sanction",
+      description:
+        "One sanction with its authority, targets and every source's claims and excerpts. `fields=` keeps only the fields named (and `id`); " +
+        "`include=` embeds the records it references. 404 for an unknown id, 410 for one deleted or no longer backed by any source.",
       params: IdParamsSchema,
       querystring: SanctionShapeQuerySchema,
       response: { 200: SanctionDetailSchema },

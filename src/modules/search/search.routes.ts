@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { listCursors } from "../../lib/cursor.ts";
 import { listReply } from "../../lib/pagination.ts";
-import type { SearchRepository } from "./search.repository.ts";
+import { RANKED_MATCHES_PER_TYPE, type SearchRepository } from "./search.repository.ts";
 import { SearchQuerySchema, SearchResultsSchema } from "./search.schemas.ts";
 
 export const searchRoutes: FastifyPluginAsyncZod<{ search: SearchRepository }> = async (app, { search }) => {
@@ -12,7 +12,10 @@ export const searchRoutes: FastifyPluginAsyncZod<{ search: SearchRepository }> =
       summary: "Search every resource",
       description:
         "Full-text search over actors, statements, sanctions, attack events and sources, best matches first. " +
-        "Supports \"quoted phrases\", `or` and `-excluded` words; an actor's aliases find it and its facts.",
+        "Supports \"quoted phrases\", `or` and `-excluded` words; an actor's aliases find it and its facts. " +
+        `Ranking is bounded so that a search answers in milliseconds however common its words: of each type, at most the first ${RANKED_MATCHES_PER_TYPE} ` +
+        "matches in storage order are ranked and paged through (for a word in many thousands of facts, the best matches among those, " +
+        "not necessarily among all); `count=true` still counts every match.",
       querystring: SearchQuerySchema,
       response: { 200: SearchResultsSchema },
     },

@@ -122,13 +122,14 @@ export const SanctionInputSchema = z
 export const AttackEventInputSchema = z
   .strictObject({
     id,
-    kind: z.enum(["drone_attack", "missile_attack", "shelling", "ground_fighting"]),
+    kind: z.enum(["drone_attack", "missile_attack", "air_attack", "shelling", "ground_fighting"]),
     description: text(2000),
     occurred: TimeInputSchema.optional(),
     attacker: ActorRefInputSchema.optional().describe("Left out where the source does not say who attacked"),
     weapon: TextInputSchema.optional(),
     launched: NumberInputSchema.optional(),
     intercepted: NumberInputSchema.optional(),
+    notReached: NumberInputSchema.optional().describe("Launched but neither shot down nor on target"),
     killed: NumberInputSchema.optional(),
     injured: NumberInputSchema.optional(),
     casualtyWording: text(300).optional().describe("The source's words where it gives no number (\"deadly\")"),

@@ -23,6 +23,15 @@ const STATEMENTS: FactTable = { from: "statements s", alias: "s", dateColumn: "s
 const aboutAny = (ids: string) =>
   `EXISTS (SELECT 1 FROM statement_subjects ss WHERE ss.statement_id = s.id AND ss.actor_id = ANY(${ids}))`;
 
+/**
+ * `column = $n` for one value, `= ANY($n)` for several: PostgreSQL 15 reads an index on
+ * `(speaker_id, said_on, id)` in list order only for an equality, and otherwise filters a date index
+ * row by row (3,000 rows for one page of one speaker's year at a million statements).
+ */
+function equalsAny(column: string, values: string[], filter: SqlFilter): string {
+  return values.length === 1 ? `${column} = ${filter.param(values[0])}` : `${column} = ANY(${filter.param(values)})`;
+}
+
 /** The WHERE clause of a list (or of its stats): every filter but paging. */
 export function statementFilter(filters: Omit<StatementFilters, "limit" | "cursor" | "count">): SqlFilter {
   const filter = new SqlFilter();
@@ -31,7 +40,7 @@ export function statementFilter(filters: Omit<StatementFilters, "limit" | "curso
     const ids = filter.param(filters.actorIds);
     filter.where(`(s.speaker_id = ANY(${ids}) OR ${aboutAny(ids)})`);
   }
-  if (filters.speakerIds) filter.where(`s.speaker_id = ANY(${filter.param(filters.speakerIds)})`);
+  if (filters.speakerIds) filter.where(equalsAny("s.speaker_id", filters.speakerIds, filter));
   if (filters.aboutIds) filter.where(aboutAny(filter.param(filters.aboutIds)));
   if (filters.kinds) filter.where(`s.kind::text = ANY(${filter.param(filters.kinds.map((kind) => kind.toUpperCase()))})`);
   if (filters.quoted !== undefined) filter.where(filters.quoted ? "s.quote_type = 'VERBATIM'" : "s.quote_type <> 'VERBATIM'");

@@ -72,6 +72,9 @@ export const statementsRoutes: FastifyPluginAsyncZod<{ statements: StatementsRep
       operationId: "getStatement",
       tags: ["statements"],
       summary: "Get a statement",
+      description:
+        "One statement with its speaker, time and every source's claims and excerpts. `fields=` keeps only the fields named (and `id`); " +
+        "`include=` embeds the records it references. 404 for an unknown id, 410 for one deleted or no longer backed by any source.",
       params: IdParamsSchema,
       querystring: StatementShapeQuerySchema,
       response: { 200: StatementDetailSchema },

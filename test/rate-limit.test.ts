@@ -1,0 +1,134 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ProblemSchema } from "../src/modules/common/common.schemas.ts";
+import { addressBlock } from "../src/plugins/rate-limit.ts";
+import { createKey } from "./helpers/keys.ts";
+import { startTestApp, type TestApp } from "./helpers/test-app.ts";
+
+// Tiny limits, a window longer than the file runs: every count below is exact.
+const READS = 3;
+const WRITES = 2;
+let testApp: TestApp;
+let port: number;
+
+beforeAll(async () => {
+  testApp = await startTestApp({ config: { rateLimitMax: READS, rateLimitWriteMax: WRITES, rateLimitWindowMs: 600_000 } });
+  await testApp.app.listen({ host: "127.0.0.1", port: 0 });
+  port = (testApp.app.server.address() as AddressInfo).port;
+});
+afterAll(() => testApp?.close());
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * One request from a chosen loopback address (Linux answers on all of 127.0.0.0/8), so that tests
+ * can be different clients by IP.
+ */
+function call(path: string, { from = "127.0.0.1", method = "GET", headers = {}, body }: { from?: string; method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: "127.0.0.1", port, path, method, localAddress: from, headers, agent: false }, (response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk) => (text += chunk));
+      response.on("end", () => resolve({ status: response.statusCode!, headers: response.headers, body: text }));
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
+async function callTimes(times: number, path: string, options: Parameters<typeof call>[1] = {}): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (let i = 0; i < times; i++) answers.push(await call(path, options));
+  return answers;
+}
+
+describe("reads per IP address", () => {
+  it("count down in RateLimit headers, then 429 problem+json with Retry-After, readable across origins", async () => {
+    const from = "127.0.0.11";
+    const answers = await callTimes(READS + 1, "/v1/actors?limit=1", { from, headers: { Origin: "https://partner.example", "X-Request-Id": "limited-1" } });
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 429]);
+    expect(answers.map((answer) => answer.headers["ratelimit-remaining"])).toEqual(["2", "1", "0", "0"]);
+    for (const answer of answers) {
+      expect(answer.headers["ratelimit-limit"]).toBe(String(READS));
+      expect(Number(answer.headers["ratelimit-reset"])).toBeGreaterThan(0);
+    }
+    const refused = answers[READS]!;
+    expect(refused.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    const problem = ProblemSchema.parse(JSON.parse(refused.body));
+    expect(problem).toMatchObject({ type: "/problems/rate-limited", status: 429, title: "Too Many Requests" });
+    expect(problem.detail).toContain("this IP address");
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+    expect(Number(refused.headers["retry-after"])).toBeLessThanOrEqual(600);
+    expect(refused.headers["x-request-id"]).toBe("limited-1");
+    expect(refused.headers["cache-control"]).toBe("no-store");
+    expect(refused.headers["access-control-allow-origin"]).toBe("*");
+    const exposed = String(refused.headers["access-control-expose-headers"]).toLowerCase();
+    for (const name of ["retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"]) expect(exposed).toContain(name);
+  });
+
+  it("another address has a count of its own", async () => {
+    await callTimes(READS + 1, "/v1/actors?limit=1", { from: "127.0.0.12" });
+    const other = await call("/v1/actors?limit=1", { from: "127.0.0.13" });
+    expect(other.status).toBe(200);
+    expect(other.headers["ratelimit-remaining"]).toBe(String(READS - 1));
+  });
+
+  it("probes and the docs are never limited", async () => {
+    const from = "127.0.0.14";
+    await callTimes(READS + 1, "/v1/actors?limit=1", { from });
+    for (const path of ["/health", "/ready", "/docs", "/docs/json"]) {
+      const answers = await callTimes(READS + 1, path, { from });
+      expect(answers.map((answer) => answer.status), path).toEqual(Array(READS + 1).fill(200));
+      expect(answers.every((answer) => answer.headers["ratelimit-limit"] === undefined), path).toBe(true);
+    }
+  });
+});
+
+describe("per API key", () => {
+  it("a key counts apart from its IP address and from other keys, by the key's id", async () => {
+    const from = "127.0.0.21";
+    const first = await createKey(testApp, [], "reader one");
+    const second = await createKey(testApp, [], "reader two");
+    // The address is used up anonymously…
+    await callTimes(READS + 1, "/v1/actors?limit=1", { from });
+    // …a key from the same address still has its whole allowance, and uses it up…
+    const withFirst = await callTimes(READS + 1, "/v1/actors?limit=1", { from, headers: { Authorization: first.bearer } });
+    expect(withFirst.map((answer) => answer.status)).toEqual([200, 200, 200, 429]);
+    expect(withFirst.map((answer) => answer.headers["ratelimit-remaining"])).toEqual(["2", "1", "0", "0"]);
+    expect(ProblemSchema.parse(JSON.parse(withFirst[READS]!.body)).detail).toContain("this API key");
+    // …and from another address it is the same count: the key's, not the address's.
+    expect((await call("/v1/actors?limit=1", { from: "127.0.0.22", headers: { Authorization: first.bearer } })).status).toBe(429);
+    // Another key is another client.
+    const withSecond = await call("/v1/actors?limit=1", { from, headers: { Authorization: second.bearer } });
+    expect(withSecond.status).toBe(200);
+    expect(withSecond.headers["ratelimit-remaining"]).toBe(String(READS - 1));
+  });
+
+  it("writes have their own, smaller limit, and do not use up reads", async () => {
+    const writer = await createKey(testApp, ["write"], "writer");
+    const write = { method: "POST", from: "127.0.0.31", headers: { Authorization: writer.bearer, "Content-Type": "application/json", "Idempotency-Key": "" }, body: "{}" };
+    const writes = [];
+    for (let i = 0; i <= WRITES; i++) writes.push(await call("/v1/sources", { ...write, headers: { ...write.headers, "Idempotency-Key": `limit-${i}` } }));
+    // An invalid body is still a write: it counts.
+    expect(writes.map((answer) => answer.status)).toEqual([400, 400, 429]);
+    expect(writes[0]!.headers["ratelimit-limit"]).toBe(String(WRITES));
+    const read = await call("/v1/actors?limit=1", { from: "127.0.0.31", headers: { Authorization: writer.bearer } });
+    expect(read.status).toBe(200);
+    expect(read.headers["ratelimit-remaining"]).toBe(String(READS - 1));
+  });
+});
+
+describe("addresses", () => {
+  it("an IPv6 client counts by its /64 (one subscriber's block), a mapped IPv4 one as IPv4", () => {
+    expect(addressBlock("2001:db8:85a3:0:1:8a2e:370:7334")).toBe(addressBlock("2001:db8:85a3::9"));
+    expect(addressBlock("2001:db8:85a3:1::9")).not.toBe(addressBlock("2001:db8:85a3::9"));
+    expect(addressBlock("::ffff:10.1.2.3")).toBe("10.1.2.3");
+    expect(addressBlock("10.1.2.3")).toBe("10.1.2.3");
+  });
+});
