@@ -95,7 +95,11 @@ export const PROBLEM_RESPONSES: Record<string, ProblemResponse> = {
 };
 
 // Sent by the HTTP layer or cross-cutting plugins for any request, whatever the route.
-const EVERY_OPERATION = [401, 408, 414, 431, 500];
+// 400 too: every operation refuses a parameter it does not know, even one that takes none (/health).
+const EVERY_OPERATION = [400, 401, 408, 414, 431, 500];
+
+// Anything under a fact's own path finds it missing (404) or a tombstone (410): reads, edits, claims, merges.
+const FACT_PATH = /^\/v1\/(actors|statements|sanctions|attack-events)\/\{id\}/;
 // Probes are never rate limited (plugins/rate-limit.ts): no 429 and no RateLimit headers there.
 const isRateLimited = (path: string) => path !== "/health" && path !== "/ready";
 // A request body can be too large, of another media type, or not JSON at all.
@@ -188,6 +192,7 @@ function completeResponses(operation: Operation, { path, method, routed }: Opera
   const statuses = new Set(Object.keys(responses).filter((status) => Number(status) >= 400));
   for (const status of EVERY_OPERATION) statuses.add(String(status));
   if (operation.requestBody) for (const status of WITH_BODY) statuses.add(String(status));
+  if (FACT_PATH.test(path)) for (const status of ["404", "410"]) statuses.add(status);
   if (isRateLimited(path)) statuses.add("429");
   // /health is the one route that never reads the database; every other may find it unavailable.
   if (path !== "/health") statuses.add("503");
