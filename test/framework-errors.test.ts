@@ -1,6 +1,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProblemSchema } from "../src/modules/common/common.schemas.ts";
+import { clientErrorStatus } from "../src/plugins/framework-errors.ts";
 import { createKey } from "./helpers/keys.ts";
 import { startTestApp, type TestApp } from "./helpers/test-app.ts";
 
@@ -90,6 +91,14 @@ describe("bad bytes in the request are problems, with the request id, CORS and s
   it("a request line over the parser's limit is a 414", async () => {
     const response = await send(request(`GET /v1/actors?q=${"a".repeat(20_000)} HTTP/1.1`));
     expect(expectProblem(response, 414).type).toBe("/problems/uri-too-long");
+  });
+
+  it("a request line that alone fills the parser's limit is a 414 wherever the parser says it stopped", () => {
+    // Sent in one chunk with its headers, the parser may report its stop past the request line.
+    const whole = `GET /v1/actors?q=${"a".repeat(20_000)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+    expect(clientErrorStatus("HPE_HEADER_OVERFLOW", whole, whole.length)).toBe(414);
+    const headers = `GET /v1/actors HTTP/1.1\r\nX-Big: ${"b".repeat(20_000)}\r\n\r\n`;
+    expect(clientErrorStatus("HPE_HEADER_OVERFLOW", headers, headers.length)).toBe(431);
   });
 
   it("a path segment longer than the router takes is a 414", async () => {

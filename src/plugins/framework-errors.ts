@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type ServerOptions, STATUS_CODES } from "node:http";
+import { maxHeaderSize, type ServerOptions, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import fp from "fastify-plugin";
@@ -93,10 +93,13 @@ function answerClientError(app: FastifyInstance, corsOrigins: Config["corsOrigin
 export function clientErrorStatus(code: string | undefined, received: string, stoppedAt = received.length): number {
   if (code === "ERR_HTTP_REQUEST_TIMEOUT") return 408;
   // The parser counts the request line in its header limit: stopped in the chunk's request line
-  // (it starts with a method, and no line has ended before the stop), the URL is what is too long.
+  // (it starts with a method, and no line has ended before the stop), or a request line that alone
+  // fills the limit (the parser may report its stop past it when the whole request came in one
+  // chunk), the URL is what is too long.
   if (code === "HPE_HEADER_OVERFLOW") {
     const lineEnd = received.indexOf("\n");
-    const inRequestLine = /^[A-Z]+ \S/.test(received) && (lineEnd === -1 || lineEnd >= stoppedAt);
+    const requestLineFillsLimit = (lineEnd === -1 ? received.length : lineEnd) >= maxHeaderSize;
+    const inRequestLine = /^[A-Z]+ \S/.test(received) && (lineEnd === -1 || lineEnd >= stoppedAt || requestLineFillsLimit);
     return inRequestLine ? 414 : 431;
   }
   if (code === "HPE_INVALID_METHOD") return 501;
