@@ -1,6 +1,6 @@
 import { buildApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
-import { DatabaseNotReady, startingDatabase } from "./db/bootstrap.ts";
+import { databaseOptionsOf, DatabaseNotReady, startingDatabase } from "./db/bootstrap.ts";
 import { EMBEDDED_TEMPLATE_DIR } from "./db/embedded-template.ts";
 
 const startedAt = performance.now();
@@ -45,10 +45,7 @@ try {
   const { database: opened, prepared, attempts } = await database.start({
     url: config.databaseUrl,
     database: {
-      poolSize: config.databasePoolSize,
-      connectTimeoutMs: config.databaseConnectTimeoutMs,
-      statementTimeoutMs: config.databaseStatementTimeoutMs,
-      queryTimeoutMs: config.databaseQueryTimeoutMs,
+      ...databaseOptionsOf(config),
       // Migrated and seeded at build time: only when this start would migrate and seed too.
       embeddedTemplateDir: config.autoMigrate && config.autoSeed ? EMBEDDED_TEMPLATE_DIR : undefined,
     },

@@ -152,4 +152,11 @@ describe("importing the air-attack tallies", () => {
     expect(march.intercepted.value).toBe(36);
     expect(bySource((await eventAt(EVENT)).launched, BBC)).toEqual(bbcClaimsBefore);
   });
+
+  it("shows a changed weapons reference on every event whose weapon names the model, and only there", async () => {
+    const renamed = WEAPONS.replace("Shahed 136 / Шахед", "Geran-2 / Герань-2");
+    // The four events whose weapon is Shahed-136/131 (lines 5, 8, 9 and 11 of the file now imported).
+    expect((await upload("/v1/imports/weapons", renamed, {}).expect(200)).body).toEqual({ read: 5, rejected: [], eventsUpdated: 4 });
+    expect((await eventAt(EVENT)).weaponModels).toMatchObject([{ model: "Shahed-136/131", name: "Geran-2 / Герань-2" }]);
+  });
 });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.ts";
 import { type Config, loadConfig } from "../src/config.ts";
-import { type StartingDatabase, startingDatabase } from "../src/db/bootstrap.ts";
+import { databaseOptionsOf, type StartingDatabase, startingDatabase } from "../src/db/bootstrap.ts";
 import { createApiKeysRepository } from "../src/modules/api-keys/api-keys.repository.ts";
 import { Client, sleep } from "./helpers/http-load.ts";
 import { Cluster, findPostgresBinaries } from "./helpers/pg-cluster.ts";
@@ -61,12 +61,7 @@ describe.skipIf(!pgBin || !onServerRun)("read replicas: a private primary and a 
     await database.start({
       url: config.databaseUrl,
       // The service's own timeouts: generous enough that a loaded machine does not pass for a replica that is down.
-      database: {
-        poolSize: config.databasePoolSize,
-        connectTimeoutMs: config.databaseConnectTimeoutMs,
-        statementTimeoutMs: config.databaseStatementTimeoutMs,
-        queryTimeoutMs: config.databaseQueryTimeoutMs,
-      },
+      database: databaseOptionsOf(config),
       prepare: { migrate: true, seed: true },
       log: app.log,
     });

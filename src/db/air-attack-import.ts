@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { actorKey } from "../lib/actor-key.ts";
 import {
-  type AttackRow, parseAttacks, parseWeapons, type RowProblem, slugOf, type WeaponModel, windowWording,
+  type AttackRow, missingColumnsProblem, parseAttacks, parseWeapons, type RowProblem, slugOf, type WeaponModel, windowWording,
 } from "../modules/imports/air-attacks.parse.ts";
 import type { SqlClient } from "./database.ts";
 import { IngestRejected } from "./ingest.ts";
@@ -64,7 +64,7 @@ export async function importAirAttacks(
 ): Promise<AirAttackImportSummary> {
   const progress = options.onProgress ?? (() => {});
   const reporterId = options.reporterId ?? "ukrainian-air-force";
-  const weaponsParsed = weaponsCsv === undefined ? { weapons: [], rejected: [] } : parseWeapons(weaponsCsv);
+  const weaponsParsed = weaponsCsv === undefined ? { weapons: [], rejected: [], missingColumns: [] } : parseWeapons(weaponsCsv);
   if (weaponsParsed.weapons.length > 0) await upsertWeapons(tx, weaponsParsed.weapons);
   const reference = await loadWeaponReference(tx);
   const parsed = parseAttacks(attacksCsv, reference);
@@ -77,8 +77,9 @@ export async function importAirAttacks(
     rejected: parsed.rejected, flagged: parsed.rows.flatMap((row) => row.flags.map((message) => ({ line: row.line, message }))),
     changes: { create: 0, update: 0, delete: 0, restore: 0 },
   };
-  const header = parsed.rejected.find((problem) => problem.line === 1 && problem.reason.startsWith("Missing columns"));
-  if (header) throw new IngestRejected([{ field: "attacks", message: header.reason }]);
+  if (parsed.missingColumns.length > 0) {
+    throw new IngestRejected([{ field: "attacks", message: missingColumnsProblem(parsed.missingColumns).reason }]);
+  }
 
   const digest = createHash("sha256")
     .update(JSON.stringify([attacksCsv, weaponsCsv ?? null, options.attribution, options.licence, options.title ?? null,
@@ -165,10 +166,9 @@ async function saveSource(tx: SqlClient, text: string, options: AirAttackImportO
     options.publishedOn ?? new Date().toISOString().slice(0, 10), options.licence, text,
   ];
   if (exists) {
-    // Only when the text changed: an unchanged text keeps editors' evidence, which pins it.
+    // The same text again is no change: editors' evidence that quotes it does not stop the import.
     await tx.query(
-      `UPDATE sources SET publisher = $2, title = $3, url = $4, published_on = $5, licence = $6, updated_at = now(),
-              text = CASE WHEN text = $7 THEN text ELSE $7 END
+      `UPDATE sources SET publisher = $2, title = $3, url = $4, published_on = $5, licence = $6, updated_at = now(), text = $7
         WHERE id = $1`,
       values,
     );
@@ -407,14 +407,15 @@ async function checkExcerptsInBulk(tx: SqlClient, sourceId: string): Promise<voi
  */
 export async function importWeapons(tx: SqlClient, weaponsCsv: string, context: ChangeContext): Promise<{ read: number; rejected: RowProblem[]; eventsUpdated: number }> {
   const parsed = parseWeapons(weaponsCsv);
-  const header = parsed.rejected.find((problem) => problem.line === 1 && problem.reason.startsWith("Missing columns"));
-  if (header) throw new IngestRejected([{ field: "body", message: header.reason }]);
+  if (parsed.missingColumns.length > 0) {
+    throw new IngestRejected([{ field: "body", message: missingColumnsProblem(parsed.missingColumns).reason }]);
+  }
   if (parsed.weapons.length === 0) return { read: 0, rejected: parsed.rejected, eventsUpdated: 0 };
   await upsertWeapons(tx, parsed.weapons);
   const events = await tx.query<{ id: string }>(
     `SELECT DISTINCT attack_event_id AS id FROM claims
       WHERE field = 'weapon' AND attack_event_id IS NOT NULL
-        AND EXISTS (SELECT 1 FROM unnest($1::text[]) AS m(model) WHERE claims.text_value ILIKE '%' || m.model || '%')`,
+        AND regexp_split_to_array(trim(text_value), '\\s+and\\s+') && $1::text[]`,
     [parsed.weapons.map((weapon) => weapon.model)],
   );
   const changes = await refreshFacts(tx, { ...emptyRefreshSet(), attackEvent: new Set(events.map((event) => event.id)) }, context);

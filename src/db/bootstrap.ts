@@ -4,6 +4,15 @@ import {
 } from "./database.ts";
 import { applyPendingMigrations, withMigrationLock } from "./migrate.ts";
 import { loadCuratedSources, type SeedCounts } from "./seed.ts";
+import type { Config } from "../config.ts";
+
+/** The pool size and timeouts the configuration gives the service's database. */
+export const databaseOptionsOf = (config: Config): DatabaseOptions => ({
+  poolSize: config.databasePoolSize,
+  connectTimeoutMs: config.databaseConnectTimeoutMs,
+  statementTimeoutMs: config.databaseStatementTimeoutMs,
+  queryTimeoutMs: config.databaseQueryTimeoutMs,
+});
 
 export interface PrepareOptions {
   migrate: boolean;

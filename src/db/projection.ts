@@ -9,6 +9,7 @@ import {
   sameNumber,
   sameTime,
 } from "../lib/resolve.ts";
+import { splitJoined } from "../modules/imports/air-attacks.parse.ts";
 import { type ActorNames, type ActorStub, type ClaimRow, loadActorNames, loadClaims } from "./claims-store.ts";
 import type { SqlClient } from "./database.ts";
 
@@ -596,8 +597,7 @@ async function renderAttackEvents(tx: SqlClient, rows: AttackEventRow[]): Promis
 }
 
 // Tallies name several models in one weapon value ("Kalibr and Kh-101/Kh-555").
-const modelsNamed = (claims: ClaimRow[]) =>
-  [...new Set(claims.flatMap((claim) => (claim.textValue ?? "").split(/\s+and\s+/).map((part) => part.trim()).filter(Boolean)))];
+const modelsNamed = (claims: ClaimRow[]) => [...new Set(claims.flatMap((claim) => splitJoined(claim.textValue ?? "")))];
 
 /** The weapons reference's entries for the models these weapon claims name, by model. */
 async function loadWeaponModels(tx: SqlClient, claims: ClaimRow[]) {

@@ -73,6 +73,8 @@ export interface ParsedAttacks {
   rows: AttackRow[];
   rejected: RowProblem[];
   rowsRead: number;
+  /** The layout's columns the header lacks: then no row is read (and line 1 is rejected, saying so). */
+  missingColumns: string[];
 }
 
 const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::\d{2})?)?$/;
@@ -149,12 +151,14 @@ export function slugOf(value: string): string {
   return value.normalize("NFKC").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "x";
 }
 
-export function parseWeapons(content: string): { weapons: WeaponModel[]; rejected: RowProblem[] } {
+export const missingColumnsProblem = (missing: string[]): RowProblem => ({ line: 1, reason: `Missing columns: ${missing.join(", ")}` });
+
+export function parseWeapons(content: string): { weapons: WeaponModel[]; rejected: RowProblem[]; missingColumns: string[] } {
   const records = parseCsv(content);
   const rejected: RowProblem[] = [];
   const weapons = new Map<string, WeaponModel>();
   const missing = WEAPON_COLUMNS.filter((column) => !records.columns.includes(column));
-  if (missing.length > 0) return { weapons: [], rejected: [{ line: 1, reason: `Missing columns: ${missing.join(", ")}` }] };
+  if (missing.length > 0) return { weapons: [], rejected: [missingColumnsProblem(missing)], missingColumns: missing };
   for (const { record, line } of records.rows) {
     const cell = (column: (typeof WEAPON_COLUMNS)[number]) => (record[column] ?? "").trim() || null;
     const model = cell("model");
@@ -172,7 +176,7 @@ export function parseWeapons(content: string): { weapons: WeaponModel[]; rejecte
     }
   }
   rejected.push(...records.broken);
-  return { weapons: [...weapons.values()], rejected };
+  return { weapons: [...weapons.values()], rejected, missingColumns: [] };
 }
 
 export function parseAttacks(content: string, reference: Map<string, WeaponModel>): ParsedAttacks {
@@ -180,7 +184,7 @@ export function parseAttacks(content: string, reference: Map<string, WeaponModel
   const records = parseCsv(text);
   const missing = ATTACK_COLUMNS.filter((column) => !records.columns.includes(column));
   if (missing.length > 0) {
-    return { text, rows: [], rejected: [{ line: 1, reason: `Missing columns: ${missing.join(", ")}` }], rowsRead: records.rows.length };
+    return { text, rows: [], rejected: [missingColumnsProblem(missing)], rowsRead: records.rows.length, missingColumns: missing };
   }
   const rows: AttackRow[] = [];
   const rejected: RowProblem[] = [...records.broken];
@@ -200,7 +204,7 @@ export function parseAttacks(content: string, reference: Map<string, WeaponModel
     rows.push(result);
   }
   rejected.sort((a, b) => a.line - b.line);
-  return { text, rows, rejected, rowsRead: records.rows.length + records.broken.length };
+  return { text, rows, rejected, rowsRead: records.rows.length + records.broken.length, missingColumns: [] };
 }
 
 interface RawRecord {

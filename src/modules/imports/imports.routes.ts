@@ -8,7 +8,6 @@ import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { z } from "zod";
 import { importAirAttacks, importWeapons, MATCH_RULE } from "../../db/air-attack-import.ts";
 import type { Transact } from "../../db/database.ts";
-import { IngestRejected } from "../../db/ingest.ts";
 import { Problem, unprocessable } from "../../lib/problem.ts";
 import { changeContext } from "../facts/change-context.ts";
 import { AirAttackImportQuerySchema, AirAttackImportSummarySchema, WeaponImportSummarySchema } from "./imports.schemas.ts";
@@ -57,11 +56,6 @@ async function receiveCsv(body: unknown, maxBytes: number): Promise<string> {
   }
 }
 
-const rejected = (error: unknown): never => {
-  if (error instanceof IngestRejected) throw unprocessable("The import cannot be applied; nothing was written.", error.errors);
-  throw error;
-};
-
 export const importsRoutes: FastifyPluginAsyncZod<ImportsRouteOptions> = async (app, { transaction, maxUploadBytes }) => {
   const maxBytes = maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   // The body stays a stream: receiveCsv spools it to disk.
@@ -91,7 +85,7 @@ export const importsRoutes: FastifyPluginAsyncZod<ImportsRouteOptions> = async (
       const csv = await receiveCsv(request.body, maxBytes);
       const summary = await transaction((tx) =>
         importAirAttacks(tx, csv, undefined, { ...request.query, context: changeContext(request, request.query.sourceId) }),
-      ).catch(rejected);
+      );
       const durationMs = Math.round(performance.now() - started);
       return { ...summary, durationMs, rowsPerSecond: Math.round(summary.rowsRead / Math.max(durationMs / 1000, 0.001)) };
     },
@@ -113,7 +107,7 @@ export const importsRoutes: FastifyPluginAsyncZod<ImportsRouteOptions> = async (
     },
     handler: async (request) => {
       const csv = await receiveCsv(request.body, Math.min(maxBytes, 10 * 1024 * 1024));
-      return transaction((tx) => importWeapons(tx, csv, changeContext(request))).catch(rejected);
+      return transaction((tx) => importWeapons(tx, csv, changeContext(request)));
     },
   });
 };
