@@ -26,7 +26,7 @@ for (const [resource, { table, date, tag }] of Object.entries(LISTS)) {
       where.push(`(${date} > ${param(key)} OR (${date} = $${values.length} AND id > ${param(id)}) OR ${date} IS NULL)`);
     }
     const { rows } = await pool.query<{ id: string; key: string; doc: string }>(
-      `SELECT id, to_char(${date}, 'YYYY-MM-DD') AS key, doc::text AS doc FROM ${table} WHERE ${where.join(" AND ")}
+      `SELECT id, to_char(${date}, 'YYYY-MM-DD') AS key, doc_text AS doc FROM ${table} WHERE ${where.join(" AND ")}
         ORDER BY ${date} ASC NULLS LAST, id ASC LIMIT ${param(limit + 1)}`,
       values,
     );
@@ -45,7 +45,7 @@ for (const [resource, { table, date, tag }] of Object.entries(LISTS)) {
 
   app.get(`/v1/${resource}/:id`, async (request, reply) => {
     const { rows } = await pool.query<{ doc: string }>(
-      `SELECT doc::text AS doc FROM ${table} WHERE id = $1 AND deleted_at IS NULL`, [(request.params as { id: string }).id]);
+      `SELECT doc_text AS doc FROM ${table} WHERE id = $1 AND deleted_at IS NULL`, [(request.params as { id: string }).id]);
     if (!rows[0]) return reply.code(404).send({ status: 404 });
     return reply.type("application/json; charset=utf-8").send(rows[0].doc);
   });

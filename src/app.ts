@@ -162,7 +162,7 @@ export async function buildApp({ config, sql, transaction, readReplicas = [], lo
       await v1.register(sanctionsRoutes, { sanctions, actors, loaders });
       await v1.register(attackEventsRoutes, { attackEvents, actors, stats: createAttackEventStatsRepository(reads), loaders });
       await v1.register(sourcesRoutes, { sources, loaders, transaction });
-      await v1.register(searchRoutes, { search: createSearchRepository(reads) });
+      await v1.register(searchRoutes, { search: createSearchRepository(reads, { rankedMatchesPerType: config.searchRankedMatches }) });
       await v1.register(apiKeysRoutes, { apiKeys });
       const writes = { transaction, sql };
       await v1.register(factWriteRoutes, {

@@ -32,6 +32,7 @@ const environmentSchema = z.object({
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).default(600),
   RATE_LIMIT_WRITE_MAX: z.coerce.number().int().min(0).max(1_000_000).default(120),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
+  SEARCH_RANKED_MATCHES: z.coerce.number().int().min(1).max(100_000).default(500),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   CORS_ORIGINS: z.string().default("*"),
   AUTO_MIGRATE: booleanFromEnv.default(true),
@@ -69,6 +70,8 @@ export interface Config {
   rateLimitMax: number;
   rateLimitWriteMax: number;
   rateLimitWindowMs: number;
+  /** How many matches of each type a search ranks, at most (search.repository.ts). */
+  searchRankedMatches: number;
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
   /** "*" allows every origin; otherwise an exact list. */
   corsOrigins: "*" | string[];
@@ -101,6 +104,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     rateLimitMax: env.RATE_LIMIT_MAX,
     rateLimitWriteMax: env.RATE_LIMIT_WRITE_MAX,
     rateLimitWindowMs: env.RATE_LIMIT_WINDOW_MS,
+    searchRankedMatches: env.SEARCH_RANKED_MATCHES,
     logLevel: env.LOG_LEVEL,
     corsOrigins: parseOrigins(env.CORS_ORIGINS),
     autoMigrate: env.AUTO_MIGRATE,

@@ -270,7 +270,8 @@ describe("5. exports validate before their first byte, and a failed export is ne
             if (batch > 0 && query.fast === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
             if (batch === failAt) throw Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
             const items = Array.from({ length: limit }, (_, index) => ({ id: `thing-${batch}-${index}`, text: "x".repeat(40) }));
-            return { items, nextCursor: batch < 3 ? encodeCursor({ key: "2022-12-10", id: String(batch + 1) }) : null };
+            const nextCursor = batch < 3 ? encodeCursor({ key: "2022-12-10", id: String(batch + 1) }) : null;
+            return { texts: items.map((item) => Buffer.from(JSON.stringify(item))), hashes: items.map(() => null), nextCursor };
           },
         });
       });

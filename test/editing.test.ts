@@ -185,3 +185,23 @@ describe("merging duplicate actors", () => {
     await as(writer).post("/v1/actors/odesa/merge").send({ duplicateId: "odesa" }).expect(400);
   });
 });
+
+describe("list pages follow the facts they show", () => {
+  it("changes the ETag of every list page showing the fact, and only of those", async () => {
+    await as(writer).post("/v1/statements").send(governorQuote("st-governor-etag", "Air defence worked over Odesa all night.")).expect(201);
+    const path = "/v1/statements/st-governor-etag";
+    const list = "/v1/statements?speaker=odesa-governor";
+    const other = "/v1/statements?speaker=john-kirby";
+    const [listBefore, otherBefore] = [(await testApp.http().get(list).expect(200)).headers.etag, (await testApp.http().get(other).expect(200)).headers.etag];
+    // The same items under other links (a page of one) are another body: another ETag.
+    expect((await testApp.http().get(`${list}&limit=1`).expect(200)).headers.etag).not.toBe(listBefore);
+    await testApp.http().get(list).set("if-none-match", listBefore!).expect(304);
+
+    const etag = (await testApp.http().get(path).expect(200)).headers.etag!;
+    await as(writer).patch(path).set("if-match", etag).send({ medium: "television" }).expect(200);
+    const listAfter = await testApp.http().get(list).set("if-none-match", listBefore!).expect(200);
+    expect(listAfter.headers.etag).not.toBe(listBefore);
+    expect(listAfter.body.data.find((statement: { id: string }) => statement.id === "st-governor-etag").medium).toBe("television");
+    expect((await testApp.http().get(other).expect(200)).headers.etag).toBe(otherBefore);
+  });
+});

@@ -122,3 +122,23 @@ describe("q on every list", () => {
     expect(response.body.data.map((item: { id: string }) => item.id).sort()).toEqual(expected);
   });
 });
+
+describe("a word with more matches than a search ranks", () => {
+  it("ranks the newest dated matches of statements (and the undated ones), not the first stored", async () => {
+    // The bound is 500 in the service; 1 here, so that the seed's statements about drones exceed it.
+    const bounded = await startTestApp({ config: { searchRankedMatches: 1 } });
+    try {
+      const dateOf = async (hit: Hit) => ((await testApp.http().get(hit.link).expect(200)).body.said.date as string | null);
+      const all = await Promise.all((await search("drones", { type: "statement" })).map(async (hit) => ({ id: hit.id, date: await dateOf(hit) })));
+      const dated = all.filter((hit) => hit.date !== null).sort((a, b) => b.date!.localeCompare(a.date!) || b.id.localeCompare(a.id));
+      expect(dated.length).toBeGreaterThan(1);
+      const response = await bounded.http().get("/v1/search").query({ q: "drones", type: "statement", limit: "100" }).expect(200);
+      const hits = SearchResultsSchema.parse(response.body).data;
+      const datedHits = hits.filter((hit) => all.find((match) => match.id === hit.id)!.date !== null);
+      expect(datedHits.map((hit) => hit.id)).toEqual([dated[0]!.id]);
+      expect(hits.length - datedHits.length).toBe(Math.min(1, all.length - dated.length));
+    } finally {
+      await bounded.close();
+    }
+  });
+});

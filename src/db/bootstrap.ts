@@ -86,7 +86,7 @@ export function startingDatabase(readUrls: string[] = []): StartingDatabase {
   let openedReplicas: ReturnType<typeof openReadReplica>[] = [];
   const replicas: ReadReplica[] = readUrls.map((url, index) => ({
     name: describeDatabaseUrl(url),
-    sql: { query: (text, params) => openedReplicas[index]?.sql.query(text, params) ?? Promise.reject(new DatabaseNotReady()) },
+    sql: { query: (text, params, queryOptions) => openedReplicas[index]?.sql.query(text, params, queryOptions) ?? Promise.reject(new DatabaseNotReady()) },
   }));
   let closed = false;
   let attempting: Promise<unknown> = Promise.resolve();
@@ -125,7 +125,7 @@ export function startingDatabase(readUrls: string[] = []): StartingDatabase {
 
   return {
     sql: {
-      query: (text, params) => (database ? database.sql.query(text, params) : Promise.reject(new DatabaseNotReady())),
+      query: (text, params, queryOptions) => (database ? database.sql.query(text, params, queryOptions) : Promise.reject(new DatabaseNotReady())),
     },
     transaction: (work) => (database ? database.transaction(work) : Promise.reject(new DatabaseNotReady())),
     replicas,

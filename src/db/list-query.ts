@@ -1,5 +1,5 @@
 import { type CursorKeyKind } from "../lib/cursor.ts";
-import { orderForCursor, type Page, toPage, whereAfterCursor } from "../lib/pagination.ts";
+import { type JsonTextPage, orderForCursor, toJsonTextPage, whereAfterCursor } from "../lib/pagination.ts";
 import type { SqlFilter } from "../lib/sql-builder.ts";
 import type { SqlClient } from "./database.ts";
 
@@ -63,8 +63,10 @@ export function whereCommon(filter: SqlFilter, table: FactTable, filters: Common
 export interface ListQuery {
   table: FactTable;
   filter: SqlFilter;
-  /** JSON of one item, in terms of the table's alias. */
+  /** JSON of one item, in terms of the table's alias (jsonb or json: it is read as text). */
   itemJson: string;
+  /** The hash of the item's rendering (`doc_hash`), of which the page's ETag is made; absent: the body is hashed. */
+  itemHash?: string;
   sort: { column: string; kind: CursorKeyKind; cursorKey: string };
   limit: number;
   cursor?: string;
@@ -75,7 +77,7 @@ export interface ListQuery {
  * One keyset page: `limit + 1` rows in the list's order after the cursor, and the total matching
  * the filters only when asked for (counting costs a scan that plain paging avoids).
  */
-export async function runListQuery<Item>(sql: SqlClient, query: ListQuery): Promise<Page<Item> & { total?: number }> {
+export async function runListQuery<Item>(sql: SqlClient, query: ListQuery): Promise<JsonTextPage<Item>> {
   const { table, filter, sort } = query;
   const idColumn = `${table.alias}.id`;
   let total: number | undefined;
@@ -87,32 +89,37 @@ export async function runListQuery<Item>(sql: SqlClient, query: ListQuery): Prom
     total = row?.total ?? 0;
   }
   whereAfterCursor(filter, sort, idColumn, query.cursor);
-  const rows = await sql.query<{ id: string; cursor_key: string | null; item: Item }>(
-    `SELECT ${idColumn}, ${sort.cursorKey} AS cursor_key, ${query.itemJson} AS item
+  // Every column is text, read as bytes: the items' JSON is passed on as it is.
+  const rows = await sql.query<Parameters<typeof toJsonTextPage>[0][number]>(
+    `SELECT ${idColumn}::text, ${sort.cursorKey} AS cursor_key, (${query.itemJson})::text AS item, ${query.itemHash ?? "NULL"}::text AS hash
        FROM ${table.from} ${filter.toSql()}
        ${orderForCursor(sort.column, idColumn)}
       LIMIT ${filter.param(query.limit + 1)}`,
     filter.params,
+    { bytes: true },
   );
-  return { ...toPage<Item>(rows, query.limit), ...(total === undefined ? {} : { total }) };
+  return { ...toJsonTextPage<Item>(rows, query.limit), ...(total === undefined ? {} : { total }) };
 }
 
-/** A fact by id: live, gone (tombstoned: 410), merged into another (308), or unknown (undefined). */
+/**
+ * A fact by id: live (its stored JSON text, sent as it is, and the ETag of that rendering), gone
+ * (tombstoned: 410), merged into another (308), or unknown (undefined).
+ */
 export type FactLookup<Item> =
-  | { state: "live"; item: Item; etag: string }
+  | { state: "live"; json: string; etag: string; readonly item?: Item }
   | { state: "gone"; reason: string }
   | { state: "merged"; into: string }
   | undefined;
 
 export async function findFact<Item>(sql: SqlClient, table: string, id: string): Promise<FactLookup<Item>> {
-  const [row] = await sql.query<{ doc: Item | null; doc_hash: string | null; deleted_reason: string | null; merged_into_id?: string | null }>(
-    `SELECT doc, doc_hash, deleted_reason${table === "actors" ? ", merged_into_id" : ""} FROM ${table} WHERE id = $1`,
+  const [row] = await sql.query<{ doc: string | null; doc_hash: string | null; deleted_reason: string | null; merged_into_id?: string | null }>(
+    `SELECT doc_text AS doc, doc_hash, deleted_reason${table === "actors" ? ", merged_into_id" : ""} FROM ${table} WHERE id = $1`,
     [id],
   );
   if (!row) return undefined;
   if (row.merged_into_id) return { state: "merged", into: row.merged_into_id };
   if (row.deleted_reason || !row.doc) return { state: "gone", reason: row.deleted_reason ?? "unbacked" };
-  return { state: "live", item: row.doc, etag: `"${row.doc_hash}"` };
+  return { state: "live", json: row.doc, etag: `"${row.doc_hash}"` };
 }
 
 /** Live facts by id, in id order, for `include=`. */

@@ -98,16 +98,16 @@ export function createReadRouting({ primary, replicas, isUnavailable, log, probe
   }
 
   const sql: SqlClient = {
-    async query(text, params) {
+    async query(text, params, options) {
       const replica = pinned.getStore() ? undefined : nextUp();
-      if (!replica) return primary.query(text, params);
+      if (!replica) return primary.query(text, params, options);
       try {
-        return await replica.sql.query(text, params);
+        return await replica.sql.query(text, params, options);
       } catch (error) {
         if (!worthRetrying(error)) throw error;
         // Not opened yet at start is no outage; a conflict with replay says nothing of the replica's health.
         if (!(error instanceof DatabaseNotReady) && isUnavailable(error)) markDown(replica, error);
-        return primary.query(text, params);
+        return primary.query(text, params, options);
       }
     },
   };

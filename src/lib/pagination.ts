@@ -33,14 +33,14 @@ export function whereAfterCursor(
 export const orderForCursor = (sortColumn: string, idColumn: string) =>
   `ORDER BY ${sortColumn} ASC NULLS LAST, ${idColumn} ASC`;
 
-interface KeyedRow {
+interface KeyedRow<Value> {
   id: string;
   cursor_key: string | null;
-  item: unknown;
+  item: Value;
 }
 
 /** Turns `limit + 1` fetched rows into a page: the extra row only says whether there is a next one. */
-export function toPage<Item>(rows: KeyedRow[], limit: number): Page<Item> {
+export function toPage<Item>(rows: KeyedRow<unknown>[], limit: number): Page<Item> {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return {
@@ -49,6 +49,48 @@ export function toPage<Item>(rows: KeyedRow[], limit: number): Page<Item> {
   };
 }
 
+/**
+ * A page of items as the database keeps them: each item's JSON as UTF-8, sent as it is (no decoding,
+ * parse, re-serialisation or encoding: most of a list's time went to those), and the hash of each
+ * rendering, of which the page's ETag is made (null where an item has none: the body is hashed instead).
+ */
+export interface JsonTextPage<Item> {
+  texts: Buffer[];
+  hashes: (string | null)[];
+  nextCursor: string | null;
+  total?: number;
+  /** Only for the type checker: what each text is the JSON of. */
+  readonly item?: Item;
+}
+
+/** A column read as bytes (pg, QueryOptions.bytes) or as a string (the embedded database). */
+type Bytes = Buffer | string;
+const asString = (value: Bytes) => (typeof value === "string" ? value : value.toString("utf8"));
+
+/** Turns `limit + 1` fetched rows of JSON text into a page. */
+export function toJsonTextPage<Item>(
+  rows: { id: Bytes; cursor_key: Bytes | null; item: Bytes; hash: Bytes | null }[],
+  limit: number,
+): JsonTextPage<Item> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return {
+    texts: items.map((row) => (typeof row.item === "string" ? Buffer.from(row.item) : row.item)),
+    hashes: items.map((row) => (row.hash === null ? null : asString(row.hash))),
+    nextCursor: rows.length > limit && last
+      ? encodeCursor({ key: last.cursor_key === null ? null : asString(last.cursor_key), id: asString(last.id) })
+      : null,
+  };
+}
+
+/** The items of a JSON text page as objects, for what reads into them (exports, `fields=`, `include=`). */
+export function parsePage<Item>(page: JsonTextPage<Item>): Page<Item> & { total?: number } {
+  return {
+    items: page.texts.map((text) => JSON.parse(text.toString("utf8")) as Item),
+    nextCursor: page.nextCursor,
+    ...(page.total === undefined ? {} : { total: page.total }),
+  };
+}
 /** The `page` object of a list response: the cursor and the same request's URL with it. */
 export function pageInfo(requestUrl: string, nextCursor: string | null) {
   if (nextCursor === null) return { nextCursor: null, next: null };

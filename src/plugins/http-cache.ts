@@ -3,6 +3,7 @@ import compress from "@fastify/compress";
 import etag from "@fastify/etag";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { bodyChecksum } from "../lib/checksum.ts";
 
 // The facts change only when a source is (re)loaded, which is rare; a minute bounds how long a
 // client or shared cache may serve a page after a reload without asking, and the ETag makes the
@@ -29,6 +30,8 @@ export const httpCachePlugin = fp(async (app: FastifyInstance) => {
     if (!isSuccess(reply.statusCode)) delete request.headers["if-none-match"];
   });
 
+  // Fact details and whole list pages set their ETag from the stored hashes of their items'
+  // renderings (lib/json-text.ts): the plugin keeps an ETag it finds and hashes every other body.
   await app.register(etag, { hashFn: bodyChecksum, weak: false });
 
   // A 304 carries no body, and no Content-Length other than the 200's (RFC 9110 §8.6), nor its
@@ -53,16 +56,6 @@ export const httpCachePlugin = fp(async (app: FastifyInstance) => {
     zlibOptions: { level: 1 },
   });
 });
-
-/**
- * The ETag of a body: its CRC-32 and its length. A strong validator needs no secrecy, only to change
- * when the bytes do; CRC-32 (zlib's, vectorised) costs a third of SHA-1 on a 60–120 kB page, and with
- * the length beside it two different bodies of one URL share an ETag with odds of 1 in 4 billion.
- * Fact details never get here: their ETag is the stored hash of their rendering (lib/fact-response.ts).
- */
-export function bodyChecksum(payload: string | Buffer): string {
-  return `${zlib.crc32(payload).toString(36)}-${payload.length.toString(36)}`;
-}
 
 function setCachingHeaders(request: FastifyRequest, reply: FastifyReply, streamed: boolean) {
   const path = request.url.split("?")[0] ?? "";

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import type { SqlClient, Transact } from "../../db/database.ts";
 import { lockFact, mergeActors } from "../../db/editing.ts";
-import { liveItem } from "../../lib/fact-response.ts";
+import { sendWholeFact } from "../../lib/fact-response.ts";
 import { badRequest } from "../../lib/problem.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import { MergeInputSchema } from "../facts/facts.schemas.ts";
@@ -35,7 +35,7 @@ export const mergeRoutes: FastifyPluginAsyncZod<{ actors: ActorsRepository; tran
         await lockFact(tx, "actor", duplicateId, undefined);
         await mergeActors(tx, survivorId, duplicateId, changeContext(request));
       });
-      return liveItem(reply, await actors.findById(survivorId), { noun: "actor", collection: "/v1/actors", id: survivorId }, true) as never;
+      return sendWholeFact(reply, await actors.findById(survivorId), { noun: "actor", collection: "/v1/actors", id: survivorId }) as never;
     },
   });
 };

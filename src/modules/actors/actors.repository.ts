@@ -1,7 +1,7 @@
 import type { SqlClient } from "../../db/database.ts";
 import { actorKey } from "../../lib/actor-key.ts";
 import { type CommonFilters, type FactLookup, type FactTable, findFact, findLiveByIds, runListQuery, whereCommon } from "../../db/list-query.ts";
-import type { Page } from "../../lib/pagination.ts";
+import type { JsonTextPage } from "../../lib/pagination.ts";
 import type { Position } from "../../lib/geojson.ts";
 import { badRequest } from "../../lib/problem.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
@@ -22,7 +22,7 @@ const ACTORS: FactTable = { from: "actors act", alias: "act", claimColumn: "acto
 
 export function createActorsRepository(sql: SqlClient) {
   return {
-    async list(filters: ActorFilters): Promise<Page<Actor> & { total?: number }> {
+    async list(filters: ActorFilters): Promise<JsonTextPage<Actor>> {
       const filter = new SqlFilter();
       whereCommon(filter, ACTORS, filters);
       if (filters.types) filter.where(`act.type::text = ANY(${filter.param(filters.types.map((type) => type.toUpperCase()))})`);
@@ -32,7 +32,8 @@ export function createActorsRepository(sql: SqlClient) {
       return runListQuery<Actor>(sql, {
         table: ACTORS,
         filter,
-        itemJson: "act.doc",
+        itemJson: "act.doc_text",
+        itemHash: "act.doc_hash",
         sort: { column: "act.name_key", kind: "text", cursorKey: "act.name_key" },
         limit: filters.limit,
         cursor: filters.cursor,

@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { commonFilters } from "../../db/list-query.ts";
 import { listCursors } from "../../lib/cursor.ts";
 import { pageInfo } from "../../lib/pagination.ts";
-import { liveItem } from "../../lib/fact-response.ts";
+import { sendFact } from "../../lib/fact-response.ts";
 import { notFound } from "../../lib/problem.ts";
 import { replyWithList } from "../../lib/formats.ts";
 import { featureAt } from "../../lib/geojson.ts";
-import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
+import { evidenceSources, type Loaders, type Relation } from "../../lib/shape.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { ActorsRepository } from "./actors.repository.ts";
 import {
@@ -87,8 +87,7 @@ export const actorsRoutes: FastifyPluginAsyncZod<{
     handler: async (request, reply) => {
       const { fields, include } = request.query;
       const address = { noun: "actor", collection: "/v1/actors", id: request.params.id };
-      const actor = liveItem(reply, await actors.findById(request.params.id), address, !fields && !include);
-      return shapeItem(reply, actor, { fields, include, relations: ACTOR_RELATIONS, loaders });
+      return sendFact(reply, await actors.findById(request.params.id), address, { fields, include, relations: ACTOR_RELATIONS, loaders });
     },
   });
 

@@ -1,7 +1,7 @@
 import type { SqlClient } from "../../db/database.ts";
 import { isoDate } from "../../db/sql-fragments.ts";
 import { type CommonFilters, type FactLookup, type FactTable, findFact, runListQuery, whereCommon } from "../../db/list-query.ts";
-import type { Page } from "../../lib/pagination.ts";
+import type { JsonTextPage } from "../../lib/pagination.ts";
 import { containsPattern, SqlFilter } from "../../lib/sql-builder.ts";
 import type { AttackEvent, BoundingBox } from "./attack-events.schemas.ts";
 
@@ -62,12 +62,13 @@ export function attackEventFilter(filters: Omit<AttackEventFilters, "limit" | "c
 
 export function createAttackEventsRepository(sql: SqlClient) {
   return {
-    async list(filters: AttackEventFilters): Promise<Page<AttackEvent> & { total?: number }> {
+    async list(filters: AttackEventFilters): Promise<JsonTextPage<AttackEvent>> {
       const filter = attackEventFilter(filters);
       return runListQuery<AttackEvent>(sql, {
         table: ATTACK_EVENTS,
         filter,
-        itemJson: "ev.doc",
+        itemJson: "ev.doc_text",
+        itemHash: "ev.doc_hash",
         sort: { column: "ev.occurred_on", kind: "date", cursorKey: isoDate("ev.occurred_on") },
         limit: filters.limit,
         cursor: filters.cursor,

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
-import { liveItem } from "../../lib/fact-response.ts";
+import { sendFact } from "../../lib/fact-response.ts";
 import { replyWithList } from "../../lib/formats.ts";
 import { featureAt, type Position } from "../../lib/geojson.ts";
 import { commonFilters } from "../../db/list-query.ts";
-import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
+import { evidenceSources, type Loaders, type Relation } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { AttackEventsRepository } from "./attack-events.repository.ts";
@@ -107,8 +107,7 @@ export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEve
     handler: async (request, reply) => {
       const { fields, include } = request.query;
       const address = { noun: "attack event", collection: "/v1/attack-events", id: request.params.id };
-      const attackEvent = liveItem(reply, await attackEvents.findById(request.params.id), address, !fields && !include);
-      return shapeItem(reply, attackEvent, { fields, include, relations: ATTACK_EVENT_RELATIONS, loaders });
+      return sendFact(reply, await attackEvents.findById(request.params.id), address, { fields, include, relations: ATTACK_EVENT_RELATIONS, loaders });
     },
   });
 

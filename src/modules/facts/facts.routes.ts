@@ -5,7 +5,7 @@ import { addClaim, createFact, deleteFact, findClaim, listRevisions, lockFact, p
 import type { FactLookup } from "../../db/list-query.ts";
 import type { ResourceKind } from "../../db/projection.ts";
 import { type ClaimSpec, takeApart } from "../../lib/bundle-claims.ts";
-import { liveItem } from "../../lib/fact-response.ts";
+import { sendWholeFact } from "../../lib/fact-response.ts";
 import { badRequest, notFound } from "../../lib/problem.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { Bundle } from "../sources/bundle.schemas.ts";
@@ -131,7 +131,7 @@ export const factWriteRoutes: FastifyPluginAsyncZod<FactWriteOptions> = async (a
       const matched = summary.matched.find((match) => match.id === fact.id);
       const id = matched?.matchedId ?? String(fact.id);
       reply.code(matched ? 200 : 201).header("location", `/v1/${collection}/${encodeURIComponent(id)}`);
-      return liveItem(reply, await itemResponse(id), address(id), true) as never;
+      return sendWholeFact(reply, await itemResponse(id), address(id)) as never;
     },
   });
 
@@ -155,7 +155,7 @@ export const factWriteRoutes: FastifyPluginAsyncZod<FactWriteOptions> = async (a
         await lockFact(tx, kind, id, request.headers["if-match"]);
         await patchFact(tx, kind, id, patchColumns(request.body as Record<string, unknown>), changeContext(request));
       });
-      return liveItem(reply, await itemResponse(id), address(id), true) as never;
+      return sendWholeFact(reply, await itemResponse(id), address(id)) as never;
     },
   });
 

@@ -1,7 +1,7 @@
 import type { SqlClient } from "../../db/database.ts";
 import { isoDate } from "../../db/sql-fragments.ts";
 import { type CommonFilters, type FactLookup, type FactTable, findFact, runListQuery, whereCommon } from "../../db/list-query.ts";
-import type { Page } from "../../lib/pagination.ts";
+import type { JsonTextPage } from "../../lib/pagination.ts";
 import { containsPattern } from "../../lib/sql-builder.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import type { Sanction } from "./sanctions.schemas.ts";
@@ -25,7 +25,7 @@ const linkedTo = (table: string, ids: string) =>
 
 export function createSanctionsRepository(sql: SqlClient) {
   return {
-    async list(filters: SanctionFilters): Promise<Page<Sanction> & { total?: number }> {
+    async list(filters: SanctionFilters): Promise<JsonTextPage<Sanction>> {
       const filter = new SqlFilter();
       whereCommon(filter, SANCTIONS, filters);
       if (filters.actorIds) {
@@ -41,7 +41,8 @@ export function createSanctionsRepository(sql: SqlClient) {
       return runListQuery<Sanction>(sql, {
         table: SANCTIONS,
         filter,
-        itemJson: "sa.doc",
+        itemJson: "sa.doc_text",
+        itemHash: "sa.doc_hash",
         sort: { column: "sa.announced_on", kind: "date", cursorKey: isoDate("sa.announced_on") },
         limit: filters.limit,
         cursor: filters.cursor,

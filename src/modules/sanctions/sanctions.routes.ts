@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
-import { liveItem } from "../../lib/fact-response.ts";
+import { sendFact } from "../../lib/fact-response.ts";
 import { replyWithList } from "../../lib/formats.ts";
 import { commonFilters } from "../../db/list-query.ts";
-import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
+import { evidenceSources, type Loaders, type Relation } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { SanctionsRepository } from "./sanctions.repository.ts";
@@ -66,8 +66,7 @@ export const sanctionsRoutes: FastifyPluginAsyncZod<{ sanctions: SanctionsReposi
     handler: async (request, reply) => {
       const { fields, include } = request.query;
       const address = { noun: "sanction", collection: "/v1/sanctions", id: request.params.id };
-      const sanction = liveItem(reply, await sanctions.findById(request.params.id), address, !fields && !include);
-      return shapeItem(reply, sanction, { fields, include, relations: SANCTION_RELATIONS, loaders });
+      return sendFact(reply, await sanctions.findById(request.params.id), address, { fields, include, relations: SANCTION_RELATIONS, loaders });
     },
   });
 };

@@ -7,10 +7,16 @@ import type { SearchHit } from "./search.schemas.ts";
  * How many matches of each type are ranked. A word in a quarter of a million facts would otherwise be
  * ranked (and read from the table, with its rendering) a quarter of a million times per request; so
  * bounded, PostgreSQL stops reading after this many matches. The price, documented on the operation:
- * for such a word, facts beyond the first matches in storage order (oldest writes first) are neither
- * ranked nor paged to. A search with fewer matches than this ranks them all, as before.
+ * for such a word, only the newest matches of statements and attack events (by their date; undated
+ * ones beside them), and the first in storage order of the other types, are ranked and paged to.
+ * A search with fewer matches than this ranks them all.
  */
 export const RANKED_MATCHES_PER_TYPE = 500;
+
+export interface SearchSettings {
+  /** RANKED_MATCHES_PER_TYPE unless configured otherwise (SEARCH_RANKED_MATCHES). */
+  rankedMatchesPerType: number;
+}
 
 // The query, written out where it is used rather than taken from a CTE: with the words known at
 // planning time, PostgreSQL estimates how many rows match (its statistics of the search vectors) and
@@ -31,6 +37,13 @@ interface HitTable {
   alias: string;
   /** Tombstoned facts leave search; sources have no tombstones. */
   live?: boolean;
+  /**
+   * The date that the ranked matches are the newest by, where a type has enough rows for that to
+   * matter; its `(date, id)` index, read backwards, finds a frequent word's newest matches first.
+   */
+  newestBy?: string;
+  /** The share of the ranking bound that this type ranks, where ranking one match costs far more. */
+  rankedShare?: number;
   /** Title, snippet and link of one hit, in terms of the alias; computed only for the returned page. */
   title: string;
   snippet: string;
@@ -51,6 +64,7 @@ const HIT_TABLES: Record<SearchHit["type"], HitTable> = {
     from: "statements s",
     alias: "s",
     live: true,
+    newestBy: "s.said_on",
     title: `(SELECT a.name FROM actors a WHERE a.id = s.speaker_id) || ' (' || lower(s.kind::text) || '): ' || s.text`,
     snippet: headline("s.text"),
     link: `'/v1/statements/' || s.id`,
@@ -67,25 +81,41 @@ const HIT_TABLES: Record<SearchHit["type"], HitTable> = {
     from: "attack_events ev",
     alias: "ev",
     live: true,
+    newestBy: "ev.occurred_on",
     title: "ev.description",
     snippet: headline("ev.description"),
     link: `'/v1/attack-events/' || ev.id`,
   },
   // A source is found by words of its text, but its snippet never quotes it: the text is not republished.
+  // Its search vector holds its whole text (up to 200,000 characters): reading and ranking one costs as
+  // much as hundreds of statements, and a common word is in nearly every source. Fewer are ranked.
   source: {
     from: "sources src",
     alias: "src",
+    newestBy: "src.published_on",
+    rankedShare: 0.1,
     title: `src.publisher || ': ' || src.title`,
     snippet: headline("src.publisher || ': ' || src.title"),
     link: `'/v1/sources/' || src.id`,
   },
 };
 
-/** Matches of one type with their rank, at most RANKED_MATCHES_PER_TYPE of them. */
-const rankedMatches = (type: SearchHit["type"], { from, alias, live }: HitTable) =>
-  `(SELECT '${type}'::text AS type, ${alias}.id, round(ts_rank_cd(${alias}.search_vector, ${TSQUERY})::numeric, 6)::float8 AS score
-      FROM ${from} WHERE ${alias}.search_vector @@ ${TSQUERY}${live ? ` AND ${alias}.deleted_at IS NULL` : ""}
-     LIMIT ${RANKED_MATCHES_PER_TYPE})`;
+/**
+ * Matches of one type with their rank, at most `limit` of them: the newest dated ones
+ * and the undated ones where the type has a date, the first found otherwise. The planner reads a
+ * frequent word's newest matches off the date index until it has enough, and a rare word's from the
+ * GIN index (then sorts the few it found).
+ */
+const rankedMatches = (type: SearchHit["type"], { from, alias, live, newestBy, rankedShare = 1 }: HitTable, bound: number) => {
+  const limit = Math.max(1, Math.round(bound * rankedShare));
+  const matches = `${alias}.search_vector @@ ${TSQUERY}${live ? ` AND ${alias}.deleted_at IS NULL` : ""}`;
+  const ranked = (where: string, order = "") =>
+    `(SELECT '${type}'::text AS type, ${alias}.id, round(ts_rank_cd(${alias}.search_vector, ${TSQUERY})::numeric, 6)::float8 AS score
+        FROM ${from} WHERE ${where} ${order} LIMIT ${limit})`;
+  if (!newestBy) return ranked(matches);
+  return `${ranked(`${matches} AND ${newestBy} IS NOT NULL`, `ORDER BY ${newestBy} DESC, ${alias}.id DESC`)}
+    UNION ALL ${ranked(`${matches} AND ${newestBy} IS NULL`)}`;
+};
 
 /** Title, snippet and link of the page's hits of one type. */
 const pageDetails = (type: SearchHit["type"], { from, alias, title, snippet, link }: HitTable) =>
@@ -103,7 +133,7 @@ export interface SearchOptions {
   count?: boolean;
 }
 
-export function createSearchRepository(sql: SqlClient) {
+export function createSearchRepository(sql: SqlClient, settings: SearchSettings = { rankedMatchesPerType: RANKED_MATCHES_PER_TYPE }) {
   return {
     /**
      * Ranked hits of every type: rank, then limit, then build titles and snippets (ts_headline reads
@@ -114,7 +144,7 @@ export function createSearchRepository(sql: SqlClient) {
       const types = [...new Set(options.types ?? (Object.keys(HIT_TABLES) as SearchHit["type"][]))];
       const offset = options.cursor ? decodeOffset(options.cursor) : 0;
       const rows = await sql.query<SearchHit>(
-        `WITH hits AS (${types.map((type) => rankedMatches(type, HIT_TABLES[type])).join("\nUNION ALL\n")}),
+        `WITH hits AS (${types.map((type) => rankedMatches(type, HIT_TABLES[type], settings.rankedMatchesPerType)).join("\nUNION ALL\n")}),
               page AS (SELECT type, id, score FROM hits ORDER BY score DESC, type, id LIMIT $2 OFFSET $3)
          SELECT * FROM (${types.map((type) => pageDetails(type, HIT_TABLES[type])).join("\nUNION ALL\n")}) hit
           ORDER BY score DESC, type, id`,

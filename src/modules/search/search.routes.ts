@@ -13,9 +13,10 @@ export const searchRoutes: FastifyPluginAsyncZod<{ search: SearchRepository }> =
       description:
         "Full-text search over actors, statements, sanctions, attack events and sources, best matches first. " +
         "Supports \"quoted phrases\", `or` and `-excluded` words; an actor's aliases find it and its facts. " +
-        `Ranking is bounded so that a search answers in milliseconds however common its words: of each type, at most the first ${RANKED_MATCHES_PER_TYPE} ` +
-        "matches in storage order are ranked and paged through (for a word in many thousands of facts, the best matches among those, " +
-        "not necessarily among all); `count=true` still counts every match.",
+        `Ranking is bounded so that a search answers in milliseconds however common its words: of each type, at most ${RANKED_MATCHES_PER_TYPE} ` +
+        "matches are ranked and paged through: the newest statements and attack events by their date (and the undated ones), the first " +
+        "found of the other types. For a word in many thousands of facts, hits are the best of its newest matches, not necessarily of all; " +
+        "`count=true` still counts every match.",
       querystring: SearchQuerySchema,
       response: { 200: SearchResultsSchema },
     },

@@ -1,7 +1,7 @@
 import type { SqlClient } from "../../db/database.ts";
 import { isoDate, isoTimestamp } from "../../db/sql-fragments.ts";
 import { type CommonFilters, type FactTable, runListQuery, whereCommon } from "../../db/list-query.ts";
-import type { Page } from "../../lib/pagination.ts";
+import type { JsonTextPage } from "../../lib/pagination.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import type { Source, SourceSummary } from "./sources.schemas.ts";
 
@@ -32,14 +32,14 @@ const SOURCES: FactTable = { from: "sources src", alias: "src", dateColumn: "src
 
 export function createSourcesRepository(sql: SqlClient) {
   return {
-    async list(filters: SourceFilters): Promise<Page<SourceSummary> & { total?: number }> {
+    async list(filters: SourceFilters): Promise<JsonTextPage<SourceSummary>> {
       const filter = new SqlFilter();
       whereCommon(filter, SOURCES, filters);
       if (filters.languages) filter.where(`src.language = ANY(${filter.param(filters.languages)})`);
       return runListQuery<SourceSummary>(sql, {
         table: SOURCES,
         filter,
-        itemJson: `json_build_object(${SUMMARY_FIELDS})`,
+        itemJson: `jsonb_build_object(${SUMMARY_FIELDS})`,
         sort: { column: "src.published_on", kind: "date", cursorKey: isoDate("src.published_on") },
         limit: filters.limit,
         cursor: filters.cursor,

@@ -1,7 +1,7 @@
 import type { SqlClient } from "../../db/database.ts";
 import { isoDate } from "../../db/sql-fragments.ts";
 import { type CommonFilters, type FactLookup, type FactTable, findFact, findLiveByIds, runListQuery, whereCommon } from "../../db/list-query.ts";
-import type { Page } from "../../lib/pagination.ts";
+import type { JsonTextPage } from "../../lib/pagination.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import type { Statement } from "./statements.schemas.ts";
 
@@ -53,12 +53,13 @@ export function statementFilter(filters: Omit<StatementFilters, "limit" | "curso
 
 export function createStatementsRepository(sql: SqlClient) {
   return {
-    async list(filters: StatementFilters): Promise<Page<Statement> & { total?: number }> {
+    async list(filters: StatementFilters): Promise<JsonTextPage<Statement>> {
       const filter = statementFilter(filters);
       return runListQuery<Statement>(sql, {
         table: STATEMENTS,
         filter,
-        itemJson: "s.doc",
+        itemJson: "s.doc_text",
+        itemHash: "s.doc_hash",
         sort: { column: "s.said_on", kind: "date", cursorKey: isoDate("s.said_on") },
         limit: filters.limit,
         cursor: filters.cursor,

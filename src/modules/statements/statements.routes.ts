@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
-import { liveItem } from "../../lib/fact-response.ts";
+import { sendFact } from "../../lib/fact-response.ts";
 import { replyWithList } from "../../lib/formats.ts";
 import { commonFilters } from "../../db/list-query.ts";
-import { evidenceSources, type Loaders, type Relation, shapeItem } from "../../lib/shape.ts";
+import { evidenceSources, type Loaders, type Relation } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import type { StatementsRepository } from "./statements.repository.ts";
@@ -82,8 +82,7 @@ export const statementsRoutes: FastifyPluginAsyncZod<{ statements: StatementsRep
     handler: async (request, reply) => {
       const { fields, include } = request.query;
       const address = { noun: "statement", collection: "/v1/statements", id: request.params.id };
-      const statement = liveItem(reply, await statements.findById(request.params.id), address, !fields && !include);
-      return shapeItem(reply, statement, { fields, include, relations: STATEMENT_RELATIONS, loaders });
+      return sendFact(reply, await statements.findById(request.params.id), address, { fields, include, relations: STATEMENT_RELATIONS, loaders });
     },
   });
 
