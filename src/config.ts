@@ -32,6 +32,8 @@ const environmentSchema = z.object({
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).default(600),
   RATE_LIMIT_WRITE_MAX: z.coerce.number().int().min(0).max(1_000_000).default(120),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
+  AUTH_FAILURE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  AUTH_FAILURE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(900_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   CORS_ORIGINS: z.string().default("*"),
   AUTO_MIGRATE: booleanFromEnv.default(true),
@@ -69,6 +71,13 @@ export interface Config {
   rateLimitMax: number;
   rateLimitWriteMax: number;
   rateLimitWindowMs: number;
+  /**
+   * Failed API key checks (a malformed, unknown or revoked key) per IP address (IPv6: per /64) per
+   * window, in this instance's memory; past them, every request from there that sends a key is refused
+   * with 429 until the window ends, before its key is looked up. 0 disables the limit.
+   */
+  authFailureLimitMax: number;
+  authFailureLimitWindowMs: number;
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
   /** "*" allows every origin; otherwise an exact list. */
   corsOrigins: "*" | string[];
@@ -101,6 +110,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     rateLimitMax: env.RATE_LIMIT_MAX,
     rateLimitWriteMax: env.RATE_LIMIT_WRITE_MAX,
     rateLimitWindowMs: env.RATE_LIMIT_WINDOW_MS,
+    authFailureLimitMax: env.AUTH_FAILURE_LIMIT_MAX,
+    authFailureLimitWindowMs: env.AUTH_FAILURE_LIMIT_WINDOW_MS,
     logLevel: env.LOG_LEVEL,
     corsOrigins: parseOrigins(env.CORS_ORIGINS),
     autoMigrate: env.AUTO_MIGRATE,
@@ -112,3 +123,4 @@ function parseOrigins(value: string): "*" | string[] {
   const origins = value.split(",").map((origin) => origin.trim()).filter(Boolean);
   return origins.length === 0 || origins.includes("*") ? "*" : origins;
 }
+
