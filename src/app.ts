@@ -79,6 +79,10 @@ export async function buildApp({ config, sql, transaction, readReplicas = [], lo
   const app = Fastify({
     // Bad percent-encoding, over-long URLs and headers, unknown methods, slow clients: problem+json too.
     ...frameworkErrorOptions(config),
+    // Behind a load balancer, the client is whom the trusted proxies' X-Forwarded-For names: request.ip,
+    // which the rate limits count by. Off by default: the socket's peer is the client, and a header
+    // anyone can send counts for nothing.
+    trustProxy: config.trustProxy,
     // API keys must never reach a log line.
     logger: { level: config.logLevel, redact: ["req.headers.authorization", "req.headers[\"idempotency-key\"]"], stream: logDestinationStream },
     logController: new OneLinePerRequest(),

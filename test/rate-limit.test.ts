@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
 import { ProblemSchema } from "../src/modules/common/common.schemas.ts";
 import { addressBlock } from "../src/plugins/rate-limit.ts";
 import { createKey } from "./helpers/keys.ts";
@@ -41,11 +42,13 @@ interface CallOptions {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Another app's port than the file's. */
+  to?: number;
 }
 
-function call(path: string, { from = "127.0.0.1", method = "GET", headers = {}, body }: CallOptions = {}): Promise<Answer> {
+function call(path: string, { from = "127.0.0.1", method = "GET", headers = {}, body, to = port }: CallOptions = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: "127.0.0.1", port, path, method, localAddress: from, headers, agent: false }, (response) => {
+    const request = http.request({ host: "127.0.0.1", port: to, path, method, localAddress: from, headers, agent: false }, (response) => {
       let text = "";
       response.setEncoding("utf8");
       response.on("data", (chunk) => (text += chunk));
@@ -215,6 +218,56 @@ describe("the OpenAPI document", () => {
       }
     }
     for (const probe of ["/health", "/ready"]) expect(Object.keys(document.paths[probe]!.get!.responses["200"]!.headers ?? {}), probe).not.toContain("RateLimit-Limit");
+  });
+});
+
+describe("behind a proxy (TRUST_PROXY)", () => {
+  let behindProxy: TestApp;
+  let proxiedPort: number;
+  beforeAll(async () => {
+    // Parsed as the service parses it: the loopback address is the proxy.
+    const { trustProxy } = loadConfig({ TRUST_PROXY: "127.0.0.1" });
+    behindProxy = await startTestApp({ config: { ...LIMITS, trustProxy } });
+    proxiedPort = await listen(behindProxy);
+  });
+  afterAll(() => behindProxy?.close());
+
+  const via = (client: string, from = "127.0.0.1") => ({ from, headers: { "X-Forwarded-For": client } });
+
+  it("counts each client the trusted proxy forwards for apart", async () => {
+    const first = await callTimes(READS + 1, "/v1/actors?limit=1", { ...via("203.0.113.1"), to: proxiedPort });
+    expect(statuses(first)).toEqual([200, 200, 200, 429]);
+    const second = await call("/v1/actors?limit=1", { ...via("203.0.113.2"), to: proxiedPort });
+    expect(second.status).toBe(200);
+    expect(second.headers["ratelimit-remaining"]).toBe(String(READS - 1));
+    // Failed key checks too, IPv6 clients by their /64.
+    const guess = (client: string) => ({ ...via(client), to: proxiedPort, headers: { ...via(client).headers, Authorization: `Bearer ${GUESS}` } });
+    expect(statuses(await callTimes(FAILURES, "/health", guess("2001:db8:1:1::1")))).toEqual(Array(FAILURES).fill(401));
+    expect((await call("/health", guess("2001:db8:1:1::2"))).status).toBe(429);
+    expect((await call("/health", guess("2001:db8:1:2::1"))).status).toBe(401);
+  });
+
+  it("believes no one else's X-Forwarded-For: a client that is not the proxy stays one client", async () => {
+    const from = "127.0.0.51";
+    const spoofed = [];
+    for (let i = 0; i <= READS; i++) spoofed.push(await call("/v1/actors?limit=1", { ...via(`198.51.100.${i + 1}`, from), to: proxiedPort }));
+    expect(statuses(spoofed)).toEqual([200, 200, 200, 429]);
+  });
+
+  it("is off by default: without TRUST_PROXY, clients with different X-Forwarded-For share the peer's count", async () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    const from = "127.0.0.52";
+    const spoofed = [];
+    for (let i = 0; i <= READS; i++) spoofed.push(await call("/v1/actors?limit=1", via(`198.51.100.${i + 1}`, from)));
+    expect(statuses(spoofed)).toEqual([200, 200, 200, 429]);
+  });
+
+  it("TRUST_PROXY takes false, true, or addresses and CIDR ranges; anything else stops the start", () => {
+    for (const off of ["", "false", "0", " FALSE "]) expect(loadConfig({ TRUST_PROXY: off }).trustProxy, off).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: "10.0.0.0/8, 192.168.1.7,fd00::/8,loopback,10.0.0.0/255.0.0.0" }).trustProxy).toEqual(["10.0.0.0/8", "192.168.1.7", "fd00::/8", "loopback", "10.0.0.0/255.0.0.0"]);
+    expect(() => loadConfig({ TRUST_PROXY: "2" })).toThrow(/TRUST_PROXY: a hop count is not supported/);
+    for (const bad of ["proxy.example", "10.0.0.0/33", "::1/129", "10.0.0.1/8/8", "yes"]) expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY: must be false, true/);
   });
 });
 
