@@ -25,8 +25,9 @@ const { database, dispose } = await openFreshDatabase(process.env.DATABASE_URL);
 await prepareDatabase(database, { migrate: true, seed: true });
 const app = await buildApp({
   // Queued reads wait: a 503 from load shedding during the run is then a finding, not the fuzzer's load.
-  // Nor are the rate limits its subject: they would turn most of a long run into 429s.
-  config: { ...loadConfig({ RATE_LIMIT_MAX: "0", RATE_LIMIT_WRITE_MAX: "0" }), logLevel: (process.env.LOG_LEVEL ?? "silent") as "silent", maxQueueWaitMs: 60_000 },
+  // Nor are the rate limits its subject: they would turn most of a long run into 429s (its bad keys
+  // would soon have every request with a key refused).
+  config: { ...loadConfig({ RATE_LIMIT_MAX: "0", RATE_LIMIT_WRITE_MAX: "0", AUTH_FAILURE_LIMIT_MAX: "0" }), logLevel: (process.env.LOG_LEVEL ?? "silent") as "silent", maxQueueWaitMs: 60_000 },
   sql: database.sql,
   transaction: database.transaction,
 });

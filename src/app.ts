@@ -48,7 +48,7 @@ import { errorsPlugin, isDatabaseUnavailable } from "./plugins/errors.ts";
 import { readRoutingPlugin } from "./plugins/read-routing.ts";
 import { loadSheddingPlugin } from "./plugins/load-shedding.ts";
 import { frameworkErrorOptions, frameworkErrorsPlugin } from "./plugins/framework-errors.ts";
-import { rateLimitPlugin } from "./plugins/rate-limit.ts";
+import { authFailureLimit, rateLimitPlugin } from "./plugins/rate-limit.ts";
 import { securityHeadersPlugin } from "./plugins/security-headers.ts";
 import { httpCachePlugin } from "./plugins/http-cache.ts";
 import { jsonBodyPlugin } from "./plugins/json-body.ts";
@@ -79,6 +79,10 @@ export async function buildApp({ config, sql, transaction, readReplicas = [], lo
   const app = Fastify({
     // Bad percent-encoding, over-long URLs and headers, unknown methods, slow clients: problem+json too.
     ...frameworkErrorOptions(config),
+    // Behind a load balancer, the client is whom the trusted proxies' X-Forwarded-For names: request.ip,
+    // which the rate limits count by. Off by default: the socket's peer is the client, and a header
+    // anyone can send counts for nothing.
+    trustProxy: config.trustProxy,
     // API keys must never reach a log line.
     logger: { level: config.logLevel, redact: ["req.headers.authorization", "req.headers[\"idempotency-key\"]"], stream: logDestinationStream },
     logController: new OneLinePerRequest(),
@@ -130,10 +134,11 @@ export async function buildApp({ config, sql, transaction, readReplicas = [], lo
     });
     app.addHook("onClose", async () => worker?.stop());
   }
-  await app.register(authPlugin, { apiKeys });
-  await app.register(idempotencyPlugin, { sql });
-  // After auth, so that a request with a key counts against its key.
+  // The limiter's hook runs on each route, after every global hook (auth's among them), so a request
+  // with a key counts against its key; registered first because auth counts failed key checks with it.
   await app.register(rateLimitPlugin, { limits: config });
+  await app.register(authPlugin, { apiKeys, failures: authFailureLimit(app, config) });
+  await app.register(idempotencyPlugin, { sql });
 
   // Every method each path has, for the 405 of the others.
   const methodsByPath = new Map<string, Set<string>>();

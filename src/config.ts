@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 export const DEFAULT_DATABASE_URL = "pglite://./.data/pg";
@@ -33,11 +34,16 @@ const environmentSchema = z.object({
   RATE_LIMIT_WRITE_MAX: z.coerce.number().int().min(0).max(1_000_000).default(120),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
   SEARCH_RANKED_MATCHES: z.coerce.number().int().min(1).max(100_000).default(500),
+  AUTH_FAILURE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  AUTH_FAILURE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(900_000),
+  TRUST_PROXY: z.string().default("false").transform((value, context) => parseTrustProxy(value, context)),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   CORS_ORIGINS: z.string().default("*"),
   AUTO_MIGRATE: booleanFromEnv.default(true),
   AUTO_SEED: booleanFromEnv.default(true),
 });
+
+export type TrustProxy = boolean | string[];
 
 export interface Config {
   host: string;
@@ -72,6 +78,19 @@ export interface Config {
   rateLimitWindowMs: number;
   /** How many matches of each type a search ranks, at most (search.repository.ts). */
   searchRankedMatches: number;
+  /**
+   * Failed API key checks (a malformed, unknown or revoked key) per IP address (IPv6: per /64) per
+   * window, in this instance's memory; past them, every request from there that sends a key is refused
+   * with 429 until the window ends, before its key is looked up. 0 disables the limit.
+   */
+  authFailureLimitMax: number;
+  authFailureLimitWindowMs: number;
+  /**
+   * Fastify's `trustProxy`: which proxies' `X-Forwarded-For` gives a client's address (request.ip, and
+   * so the rate limits' buckets). false: none, the socket's peer is the client; true: any (only when
+   * the proxy is the sole way in); a list: those addresses and CIDR ranges.
+   */
+  trustProxy: TrustProxy;
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
   /** "*" allows every origin; otherwise an exact list. */
   corsOrigins: "*" | string[];
@@ -105,6 +124,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     rateLimitWriteMax: env.RATE_LIMIT_WRITE_MAX,
     rateLimitWindowMs: env.RATE_LIMIT_WINDOW_MS,
     searchRankedMatches: env.SEARCH_RANKED_MATCHES,
+    authFailureLimitMax: env.AUTH_FAILURE_LIMIT_MAX,
+    authFailureLimitWindowMs: env.AUTH_FAILURE_LIMIT_WINDOW_MS,
+    trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     corsOrigins: parseOrigins(env.CORS_ORIGINS),
     autoMigrate: env.AUTO_MIGRATE,
@@ -115,4 +137,38 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
 function parseOrigins(value: string): "*" | string[] {
   const origins = value.split(",").map((origin) => origin.trim()).filter(Boolean);
   return origins.length === 0 || origins.includes("*") ? "*" : origins;
+}
+
+// The names proxy-addr (Fastify's trustProxy) knows for ranges: 127.0.0.0/8 and ::1, 169.254.0.0/16
+// and fe80::/10, 10/8, 172.16/12, 192.168/16 and fc00::/7.
+const NAMED_RANGES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+function isAddressOrRange(entry: string): boolean {
+  if (NAMED_RANGES.has(entry)) return true;
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  // proxy-addr also takes an IPv4 netmask (10.0.0.0/255.0.0.0).
+  if (version === 4 && isIP(prefix) === 4) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+function parseTrustProxy(value: string, context: z.RefinementCtx): TrustProxy {
+  const trimmed = value.trim().toLowerCase();
+  if (trimmed === "" || trimmed === "false" || trimmed === "0") return false;
+  if (trimmed === "true") return true;
+  // Fastify 5.12 ignores a hop count (it trusts no one for it): a header is only as good as the
+  // address it came from, and a count checks none. Refused here rather than silently meaning "off".
+  if (/^\d+$/.test(trimmed)) {
+    context.addIssue({ code: "custom", message: "a hop count is not supported (Fastify cannot check the peer with it): list the proxies' addresses or CIDR ranges" });
+    return z.NEVER;
+  }
+  const entries = value.split(",").map((entry) => entry.trim()).filter(Boolean);
+  const invalid = entries.filter((entry) => !isAddressOrRange(entry));
+  if (invalid.length > 0) {
+    context.addIssue({ code: "custom", message: `must be false, true, or a comma-separated list of addresses and CIDR ranges; not ${invalid.join(", ")}` });
+    return z.NEVER;
+  }
+  return entries;
 }

@@ -17,8 +17,18 @@ declare module "fastify" {
   }
 }
 
+/** Counts failed key checks per client, and refuses a client that failed too often (plugins/rate-limit.ts). */
+export interface AuthFailureLimit {
+  /** Throws a 429 problem while this request's client is over its allowance of failed checks. */
+  refuseIfBlocked(request: FastifyRequest): Promise<void>;
+  /** Counts one failed check against this request's client. */
+  countFailure(request: FastifyRequest): Promise<void>;
+}
+
 export interface AuthOptions {
   apiKeys: Pick<ApiKeysRepository, "authenticate">;
+  /** None: failed checks are not counted. */
+  failures?: AuthFailureLimit;
 }
 
 const REALM = 'Bearer realm="warfacts"';
@@ -52,15 +62,26 @@ export function requiredScope(config: unknown): Scope | undefined {
 /**
  * Bearer API keys. Every request with an Authorization header has it checked, and gets `request.apiKey`;
  * routes with `config: { scope }` refuse requests without a live key (401) or without the scope (403).
+ * With `failures`, a client that failed too many checks is refused (429) before its key is looked up.
  */
-export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, { apiKeys }) => {
+export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, { apiKeys, failures }) => {
   app.decorateRequest("apiKey", null);
 
   app.addHook("onRequest", async (request) => {
     const header = request.headers.authorization;
     // A bad key is refused even on a public route, as GitHub does: a client that sends credentials
     // means to use them, and should learn that they are wrong rather than silently read as anonymous.
-    request.apiKey = header === undefined ? null : await authenticate(apiKeys, header);
+    if (header === undefined) request.apiKey = null;
+    else {
+      // Before the lookup: a client that has guessed too often is refused whatever key it sends now.
+      await failures?.refuseIfBlocked(request);
+      const checked = await authenticate(apiKeys, header);
+      if (typeof checked === "string") {
+        await failures?.countFailure(request);
+        throw invalidCredentials(checked);
+      }
+      request.apiKey = checked;
+    }
 
     const scope = requiredScope(request.routeOptions.config);
     if (!scope) return;
@@ -77,13 +98,14 @@ export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, { apiKeys
   });
 }, { name: "warfacts-auth" });
 
-// Messages never repeat the key, nor any part of it: problems may end up in logs and bug reports.
-async function authenticate(apiKeys: AuthOptions["apiKeys"], header: string): Promise<AuthenticatedKey> {
+/**
+ * The live key the header names, else why not (a failed check). Messages never repeat the key, nor any
+ * part of it: problems may end up in logs and bug reports.
+ */
+async function authenticate(apiKeys: AuthOptions["apiKeys"], header: string): Promise<AuthenticatedKey | string> {
   const token = BEARER.exec(header)?.[1];
-  if (!token) throw invalidCredentials("The Authorization header must be `Bearer <key>`.");
-  const apiKey = await apiKeys.authenticate(token);
-  if (!apiKey) throw invalidCredentials("The API key is malformed, unknown or revoked.");
-  return apiKey;
+  if (!token) return "The Authorization header must be `Bearer <key>`.";
+  return (await apiKeys.authenticate(token)) ?? "The API key is malformed, unknown or revoked.";
 }
 
 function invalidCredentials(detail: string): Problem {

@@ -59,7 +59,7 @@ export const COMMON_HEADERS: Record<string, Json> = {
   "Retry-After": integerHeader("Seconds to wait before trying again.", 5),
   Allow: { description: "The methods this path has.", schema: { type: "string" }, example: "DELETE, GET, PATCH" },
   "WWW-Authenticate": { description: "How to authenticate: a Bearer API key.", schema: { type: "string" }, example: 'Bearer realm="warfacts"' },
-  "RateLimit-Limit": integerHeader("Requests allowed in the current window (per API key, or per IP address without one).", 600),
+  "RateLimit-Limit": integerHeader("Requests allowed in the current window (per API key, or per IP address without one); on a 429 for failed API key checks, the failed checks allowed per IP address.", 600),
   "RateLimit-Remaining": integerHeader("Requests left in the current window.", 599),
   "RateLimit-Reset": integerHeader("Seconds until the window resets.", 60),
 };
@@ -88,7 +88,7 @@ export const PROBLEM_RESPONSES: Record<string, ProblemResponse> = {
   414: { name: "UriTooLong", description: "The request line is longer than the service reads" },
   415: { name: "UnsupportedMediaType", description: "The request body is not `application/json`" },
   422: { name: "UnprocessableContent", description: "Well-formed but inconsistent (an excerpt absent from its source or ambiguous, an unknown actor, an `Idempotency-Key` used for another request): `errors` names each field" },
-  429: { name: "TooManyRequests", description: "Rate limited: retry after `Retry-After` seconds", headers: ["Retry-After", ...RATE_LIMIT_HEADERS] },
+  429: { name: "TooManyRequests", description: "Rate limited: too many requests from this client, or, for any request that sends an API key, too many failed API key checks from its IP address (the key is then not checked). Retry after `Retry-After` seconds", headers: ["Retry-After", ...RATE_LIMIT_HEADERS] },
   431: { name: "RequestHeaderFieldsTooLarge", description: "The request's headers are larger than the service reads" },
   500: { name: "InternalServerError", description: "Unexpected error (a bug; it is logged with the request id)" },
   503: { name: "ServiceUnavailable", description: "The database does not answer, or this instance is at capacity or shutting down: retry after `Retry-After` seconds", headers: ["Retry-After"] },
@@ -96,11 +96,13 @@ export const PROBLEM_RESPONSES: Record<string, ProblemResponse> = {
 
 // Sent by the HTTP layer or cross-cutting plugins for any request, whatever the route.
 // 400 too: every operation refuses a parameter it does not know, even one that takes none (/health).
-const EVERY_OPERATION = [400, 401, 408, 414, 431, 500];
+// 401 and 429: any request may send an API key, which is checked, and counted when it fails.
+const EVERY_OPERATION = [400, 401, 408, 414, 429, 431, 500];
 
 // Anything under a fact's own path finds it missing (404) or a tombstone (410): reads, edits, claims, merges.
 const FACT_PATH = /^\/v1\/(actors|statements|sanctions|attack-events)\/\{id\}/;
-// Probes are never rate limited (plugins/rate-limit.ts): no 429 and no RateLimit headers there.
+// Probes are never rate limited (plugins/rate-limit.ts): no RateLimit headers there, and a 429 only
+// for a probe that sends an API key from an address that failed too many key checks.
 const isRateLimited = (path: string) => path !== "/health" && path !== "/ready";
 // A request body can be too large, of another media type, or not JSON at all.
 const WITH_BODY = [400, 413, 415];
@@ -193,7 +195,6 @@ function completeResponses(operation: Operation, { path, method, routed }: Opera
   for (const status of EVERY_OPERATION) statuses.add(String(status));
   if (operation.requestBody) for (const status of WITH_BODY) statuses.add(String(status));
   if (FACT_PATH.test(path)) for (const status of ["404", "410"]) statuses.add(status);
-  if (isRateLimited(path)) statuses.add("429");
   // /health is the one route that never reads the database; every other may find it unavailable.
   if (path !== "/health") statuses.add("503");
   if (path.startsWith("/v1/") && ROUTED_METHODS.some((other) => !routed.has(other))) statuses.add("405");

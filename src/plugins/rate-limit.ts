@@ -4,12 +4,14 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Config } from "../config.ts";
 import { Problem } from "../lib/problem.ts";
+import type { AuthFailureLimit } from "./auth.ts";
 
 // Probes and the docs page are not API traffic: a load balancer or a reader of the docs is never refused.
 const EXEMPT = /^\/(health|ready|docs)(\/|\?|$)/;
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 type Limits = Pick<Config, "rateLimitMax" | "rateLimitWriteMax" | "rateLimitWindowMs">;
+type FailureLimits = Pick<Config, "authFailureLimitMax" | "authFailureLimitWindowMs">;
 
 const isWrite = (request: FastifyRequest) => !READ_METHODS.has(request.method);
 
@@ -45,10 +47,10 @@ export function addressBlock(ip: string): string {
  * A limit of 0 turns that limit off. Register it after auth and before the routes it limits.
  */
 export const rateLimitPlugin = fp<{ limits: Limits }>(async (app: FastifyInstance, { limits }) => {
-  if (limits.rateLimitMax === 0 && limits.rateLimitWriteMax === 0) return;
   const maxFor = (request: FastifyRequest) => (isWrite(request) ? limits.rateLimitWriteMax : limits.rateLimitMax);
   await app.register(rateLimit, {
-    global: true,
+    // Both limits off: no hook on the routes, but `createRateLimit` for authFailureLimit all the same.
+    global: limits.rateLimitMax > 0 || limits.rateLimitWriteMax > 0,
     enableDraftSpec: true,
     timeWindow: limits.rateLimitWindowMs,
     max: (request) => maxFor(request),
@@ -61,3 +63,46 @@ export const rateLimitPlugin = fp<{ limits: Limits }>(async (app: FastifyInstanc
     },
   });
 }, { name: "warfacts-rate-limit" });
+
+/**
+ * Failed API key checks per IP address (IPv6 by its /64), for plugins/auth.ts: past
+ * `authFailureLimitMax` in a window, a request from there that sends any key is refused with 429
+ * before its key is looked up, so that a key guessed right is refused too until the window ends.
+ * Only failures count: a live key's requests never use up the allowance. Counters live in this
+ * instance's memory, like the request limits'; `undefined` when the limit is off (0). Needs
+ * rateLimitPlugin registered first (it brings `createRateLimit`).
+ */
+export function authFailureLimit(app: FastifyInstance, limits: FailureLimits): AuthFailureLimit | undefined {
+  const max = limits.authFailureLimitMax;
+  if (max === 0) return undefined;
+  const windowSeconds = limits.authFailureLimitWindowMs / 1000;
+  const failures = app.createRateLimit({
+    max,
+    timeWindow: limits.authFailureLimitWindowMs,
+    keyGenerator: (request) => `auth-failures:${addressBlock(request.ip)}`,
+    // Not the request limits' exemptions: a probe or the docs page with a key has it checked, so it counts.
+    allowList: () => false,
+  });
+  return {
+    async refuseIfBlocked(request) {
+      // A peek: being checked is not a failure.
+      const state = await failures(request, { increment: false });
+      if (state.isAllowed || state.remaining > 0) return;
+      const seconds = String(state.ttlInSeconds);
+      throw new Problem(
+        429,
+        "Too Many Requests",
+        `More than ${max} failed API key checks from this IP address in ${windowSeconds} s: requests with an API key are refused, unchecked, for ${seconds} s.`,
+        [],
+        { "retry-after": seconds, "ratelimit-limit": String(max), "ratelimit-remaining": "0", "ratelimit-reset": seconds },
+      );
+    },
+    async countFailure(request) {
+      const state = await failures(request);
+      // Once per client and window, give or take checks in flight together; the address, never the key.
+      if (!state.isAllowed && state.remaining === 0) {
+        request.log.warn({ client: addressBlock(request.ip), failures: max, windowSeconds }, "too many failed API key checks: requests with a key refused until the window ends");
+      }
+    },
+  };
+}

@@ -21,7 +21,7 @@ export interface TestApp {
  * in-memory PGlite by default, and on a new database of the PostgreSQL server when DATABASE_URL is
  * a postgresql:// URL (CI runs both).
  */
-export async function startTestApp(options: Pick<AppDependencies, "webhookWorker"> & { config?: Partial<Config> } = {}): Promise<TestApp> {
+export async function startTestApp(options: Pick<AppDependencies, "webhookWorker" | "logStream"> & { config?: Partial<Config> } = {}): Promise<TestApp> {
   const { config: overrides, ...dependencies } = options;
   const { database, dispose } = await freshDatabase(process.env.DATABASE_URL);
   // On the embedded database this finds the snapshot up to date and does nothing.
@@ -29,11 +29,11 @@ export async function startTestApp(options: Pick<AppDependencies, "webhookWorker
   const app = await buildApp({
     // Tests read in parallel on a loaded machine: only the load-shedding tests (faults.test.ts, with
     // their own app) may be refused for a wait; everywhere else a queued read waits its turn.
-    // Rate limits are on, as in the service, but far above what a test file sends (rate-limit.test.ts
-    // sets tiny ones).
+    // Rate limits are on, as in the service, but far above what a test file sends, bad keys included
+    // (rate-limit.test.ts sets tiny ones).
     config: {
       ...loadConfig({}), logLevel: (process.env.TEST_LOG ?? "silent") as Config["logLevel"], maxQueueWaitMs: 60_000,
-      rateLimitMax: 1_000_000, rateLimitWriteMax: 1_000_000,
+      rateLimitMax: 1_000_000, rateLimitWriteMax: 1_000_000, authFailureLimitMax: 1_000_000,
       ...overrides,
     },
     sql: database.sql,
