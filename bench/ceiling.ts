@@ -6,6 +6,9 @@ import pg from "pg";
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 const app = Fastify({ logger: false });
+const UNDECODED = { getTypeParser: () => (value: Buffer) => value } as unknown as pg.CustomTypesConfig;
+const DATA_START = Buffer.from('{"data":[');
+const COMMA = Buffer.from(",");
 const LISTS = {
   statements: { table: "statements", date: "said_on", tag: "st:said" },
   "attack-events": { table: "attack_events", date: "occurred_on", tag: "ae:occurred" },
@@ -25,22 +28,24 @@ for (const [resource, { table, date, tag }] of Object.entries(LISTS)) {
       const [, key, id] = JSON.parse(Buffer.from(query.cursor, "base64url").toString()) as [string, string, string];
       where.push(`(${date} > ${param(key)} OR (${date} = $${values.length} AND id > ${param(id)}) OR ${date} IS NULL)`);
     }
-    const { rows } = await pool.query<{ id: string; key: string; doc: string }>(
-      `SELECT id, to_char(${date}, 'YYYY-MM-DD') AS key, doc_text AS doc FROM ${table} WHERE ${where.join(" AND ")}
-        ORDER BY ${date} ASC NULLS LAST, id ASC LIMIT ${param(limit + 1)}`,
-      values,
-    );
+    // Binary results: the JSON's UTF-8 as PostgreSQL sends it, never decoded into a string.
+    const { rows } = await pool.query<{ id: Buffer; key: Buffer; doc: Buffer }>({
+      text: `SELECT id, to_char(${date}, 'YYYY-MM-DD') AS key, doc_text AS doc FROM ${table} WHERE ${where.join(" AND ")}
+              ORDER BY ${date} ASC NULLS LAST, id ASC LIMIT ${param(limit + 1)}`,
+      values, binary: true, types: UNDECODED,
+    });
     const items = rows.slice(0, limit);
     const last = items.at(-1);
     let page = { nextCursor: null as string | null, next: null as string | null };
     if (rows.length > limit && last) {
-      const cursor = Buffer.from(JSON.stringify([tag, last.key, last.id])).toString("base64url");
+      const cursor = Buffer.from(JSON.stringify([tag, last.key.toString(), last.id.toString()])).toString("base64url");
       const url = new URL(request.url, "http://ceiling");
       url.searchParams.set("cursor", cursor);
       page = { nextCursor: cursor, next: `${url.pathname}${url.search}` };
     }
     reply.type("application/json; charset=utf-8");
-    return `{"data":[${items.map((row) => row.doc).join(",")}],"page":${JSON.stringify(page)}}`;
+    const docs = items.flatMap((row, index) => (index === 0 ? [row.doc] : [COMMA, row.doc]));
+    return reply.send(Buffer.concat([DATA_START, ...docs, Buffer.from(`],"page":${JSON.stringify(page)}}`)]));
   });
 
   app.get(`/v1/${resource}/:id`, async (request, reply) => {
