@@ -264,7 +264,6 @@ export const commonListQuery = {
     .optional()
     .describe("Only facts created or changed at or after this instant (ISO 8601), for incremental sync"),
   count: booleanQuery.optional().describe("`true` adds `total`, the number of items matching the filters"),
-  format: formatQuery(["json", "csv", "ndjson"]),
   minSources: integerQuery({ min: 1, max: 1000 }).optional()
     .describe("Only facts backed by at least this many independent sources (`2`: confirmed by a second outlet)"),
   disputed: booleanQuery.optional().describe("`true`: only facts whose sources disagree on a figure; `false`: only those where they agree"),

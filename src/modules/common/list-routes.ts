@@ -14,7 +14,7 @@ import {
 import { listReply, type Page } from "../../lib/pagination.ts";
 import { badRequest, MovedPermanently } from "../../lib/problem.ts";
 import { type Loaders, type Relation, shapeList } from "../../lib/shape.ts";
-import { dateRangeInOrder, GeoJsonFeatureCollectionSchema } from "./common.schemas.ts";
+import { dateRangeInOrder, formatQuery, GeoJsonFeatureCollectionSchema } from "./common.schemas.ts";
 
 type App = Parameters<FastifyPluginAsyncZod>[0];
 type ExportableList = Exclude<CursorList, "timeline" | "search">;
@@ -37,7 +37,11 @@ export interface ListDefinition<Query extends z.ZodObject, Filters, Item extends
   tags: string[];
   summary: string;
   description: string;
-  /** The list's query: JSON paging (`limit`, `count`, `format`, `include`) and the filters its exports take too. */
+  /**
+   * The list's parameters: JSON paging (`limit`, `count`, `include`) and the filters its exports take too.
+   * `format=` is added from `exports`. Both queries are built from its shape, and check `to` not before
+   * `from`: a check of its own across parameters would not be kept.
+   */
   query: Query;
   response: z.ZodType;
   exports: readonly [ExportFormat, ...ExportFormat[]];
@@ -74,6 +78,16 @@ const EXPORT_CURSOR = z
   .optional()
   .describe("The `nextCursor` of a page of the same list (JSON or an earlier export's place): the export starts after it");
 
+// Both queries are built anew from the list's parameters (zod extends no refined object): the one
+// check across parameters that lists have, `to` not before `from`, is made on each.
+const withDateRangeInOrder = (shape: z.ZodRawShape) =>
+  z.strictObject(shape).superRefine((parsed, context) => dateRangeInOrder(parsed as { from?: string; to?: string }, context));
+
+/** The list's query with `format=`: `json`, or one of its exports (a 308 to the export's path). */
+function listQueryOf(query: z.ZodObject, exports: readonly ExportFormat[]) {
+  return withDateRangeInOrder({ ...query.shape, format: formatQuery(["json", ...exports]) });
+}
+
 /** The export's query: the list's filters, `cursor` and `fields`, without what only a JSON page takes. */
 function exportQueryOf(query: z.ZodObject) {
   const shape = Object.fromEntries(
@@ -81,7 +95,7 @@ function exportQueryOf(query: z.ZodObject) {
       .filter(([name]) => !(PAGE_ONLY_PARAMETERS as readonly string[]).includes(name))
       .map(([name, schema]) => [name, name === "cursor" ? EXPORT_CURSOR : schema]),
   ) as z.ZodRawShape;
-  return z.strictObject(shape).superRefine((parsed, context) => dateRangeInOrder(parsed as { from?: string; to?: string }, context));
+  return withDateRangeInOrder(shape);
 }
 
 const capitalised = (text: string) => `${text[0]!.toUpperCase()}${text.slice(1)}`;
@@ -101,7 +115,7 @@ export function listRoutes<Query extends z.ZodObject, Filters, Item extends { id
       tags: list.tags,
       summary: list.summary,
       description: `${list.description} Every matching item at once, streamed: ${exportPaths}.`,
-      querystring: list.query,
+      querystring: listQueryOf(list.query, list.exports),
       response: {
         200: list.response,
         308: z.null().describe(`An export was asked for (\`format=\` or \`Accept\`): \`Location\` is its own path (${exportPaths}) with the same filters`),
