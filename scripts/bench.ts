@@ -125,7 +125,7 @@ async function scenarios(warfactsOrigin: string): Promise<Scenario[]> {
     },
     {
       name: "CSV export, ~10k statements, 2 connections",
-      paths: { warfacts: [`/v1/statements?format=csv&from=${FIRST_DAY}&to=${exportTo}`] },
+      paths: { warfacts: [`/v1/statements.csv?from=${FIRST_DAY}&to=${exportTo}`] },
       connections: 2,
       minSeconds: 10,
     },
@@ -333,7 +333,7 @@ async function preflight(servers: Server[], list: Scenario[]): Promise<string[]>
     if (Array.isArray(platformatic) && warfacts?.data && platformatic.length !== warfacts.data.length) {
       notes.push(`Platformatic lists ${platformatic.length} rows, warfacts ${warfacts.data.length}, for ${scenario.name}`);
     }
-    if (scenario.paths.warfacts?.[0]?.includes("format=csv") && typeof warfacts === "string") {
+    if (scenario.paths.warfacts?.[0]?.split("?")[0]!.endsWith(".csv") && typeof warfacts === "string") {
       scenario.name += ` (${(warfacts as string).trimEnd().split("\n").length - 1} rows)`;
     }
   }

@@ -24,7 +24,7 @@ const admin = await keys.create({ name: "openapi-examples-admin", scopes: ["admi
 const writer = await keys.create({ name: "openapi-examples-writer", scopes: ["write"] });
 const bearer = { admin: `Bearer ${admin.key}`, write: `Bearer ${writer.key}` };
 
-const examples: OpenApiExamples = { operations: {}, exports: {}, problems: {} };
+const examples: OpenApiExamples = { operations: {}, problems: {} };
 
 // The bodies answered so far, by operationId: later requests name the ids made by earlier ones.
 const answered: Record<string, { id: string }> = {};
@@ -59,8 +59,7 @@ for (const request of EXAMPLE_REQUESTS(exampleContext())) {
     continue;
   }
   const recorded = await record(request);
-  if (request.exportAs) (examples.exports[request.operationId!] ??= {})[request.exportAs] = recorded;
-  else if (request.operationId) examples.operations[request.operationId] = recorded;
+  if (request.operationId) examples.operations[request.operationId] = recorded;
   else examples.problems[String(request.status)] = recorded;
 }
 
@@ -114,8 +113,7 @@ for (const [status, failure] of [[503, Object.assign(new Error("connect ECONNREF
 await app.close();
 await database.close();
 writeFileSync(OUTPUT, `${JSON.stringify(examples, null, 2)}\n`);
-const exportCount = Object.values(examples.exports).reduce((sum, formats) => sum + Object.keys(formats).length, 0);
-console.log(`Wrote src/openapi-examples.json: ${Object.keys(examples.operations).length} operations, ${exportCount} exports, ${Object.keys(examples.problems).length} problems.`);
+console.log(`Wrote src/openapi-examples.json: ${Object.keys(examples.operations).length} operations, ${Object.keys(examples.problems).length} problems.`);
 
 /** Sends raw bytes and reads the whole answer (the server closes the connection after it). */
 function rawExchange(port: number, bytes: string): Promise<string> {

@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type supertest from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeCursor } from "../src/lib/cursor.ts";
-import { replyWithList } from "../src/lib/formats.ts";
+import { sendExport } from "../src/lib/formats.ts";
 import { ProblemSchema } from "../src/modules/common/common.schemas.ts";
 import { errorsPlugin } from "../src/plugins/errors.ts";
 import { httpCachePlugin } from "../src/plugins/http-cache.ts";
@@ -167,8 +167,9 @@ describe("4. a cursor is read back only by the list that issued it", () => {
     }
     // Exports read the same cursors as their list's pages.
     const statements = cursors.get("/v1/statements")!;
-    expectProblem(await get(`/v1/attack-events?format=geojson&cursor=${statements}`), 400, ["query.cursor"]);
-    expectProblem(await get(`/v1/actors?format=csv&cursor=${statements}`), 400, ["query.cursor"]);
+    expectProblem(await get(`/v1/attack-events.geojson?cursor=${statements}`), 400, ["query.cursor"]);
+    expectProblem(await get(`/v1/actors.csv?cursor=${statements}`), 400, ["query.cursor"]);
+    await get(`/v1/statements.ndjson?cursor=${statements}`).expect(200);
   });
 
   it.each(LISTS)("%s refuses crafted cursors", async (list) => {
@@ -216,9 +217,9 @@ describe("4. a cursor is read back only by the list that issued it", () => {
 
 describe("5. exports validate before their first byte, and a failed export is never a cacheable 200", () => {
   it.each([
-    "/v1/attack-events?format=geojson&cursor=garbage",
-    "/v1/sanctions?format=csv&cursor=0",
-    "/v1/statements?format=ndjson&cursor=garbage",
+    "/v1/attack-events.geojson?cursor=garbage",
+    "/v1/sanctions.csv?cursor=0",
+    "/v1/statements.ndjson?cursor=garbage",
   ])("%s → a plain 400 problem", async (path) => {
     const response = await get(path).unset("Accept-Encoding");
     expectProblem(response, 400, ["query.cursor"]);
@@ -226,7 +227,7 @@ describe("5. exports validate before their first byte, and a failed export is ne
   });
 
   it.each(["gzip", "br", "gzip, deflate, br"])("a failed export with Accept-Encoding: %s is a problem clients can decode", async (encoding) => {
-    for (const path of ["/v1/sanctions?cursor=0&format=csv", "/v1/attack-events?format=geojson&cursor=garbage"]) {
+    for (const path of ["/v1/sanctions.csv?cursor=0", "/v1/attack-events.geojson?cursor=garbage"]) {
       // Raw bytes: a body labelled with an encoding it does not have fails here, as it does in curl --compressed.
       const raw = await rawGet(testApp.app, path, { "accept-encoding": encoding });
       expect(raw.status, path).toBe(400);
@@ -242,7 +243,7 @@ describe("5. exports validate before their first byte, and a failed export is ne
   });
 
   it("a complete export is sent whole, and is not kept by caches either", async () => {
-    const response = await get("/v1/attack-events?format=geojson").expect(200);
+    const response = await get("/v1/attack-events.geojson").expect(200);
     expect(response.headers["cache-control"]).toBe("no-store");
     expect(JSON.parse(response.text).type).toBe("FeatureCollection");
   });
@@ -258,20 +259,19 @@ describe("5. exports validate before their first byte, and a failed export is ne
       failing.get("/v1/things", async (request, reply) => {
         const query = request.query as { format?: "csv" | "ndjson" | "geojson"; failAt?: string; fast?: string };
         const failAt = Number(query.failAt);
-        return replyWithList(request, reply, {
-          name: "statements",
-          formats: ["json", "csv", "ndjson", "geojson"],
-          query: { limit: 25, format: query.format },
+        return sendExport<{ id: string; text: string }>(request, reply, {
+          name: "things",
+          format: query.format ?? "csv",
           csvColumns: ["id"],
           toFeatures: async (items) => items.map((item) => ({ type: "Feature", id: item.id, geometry: null, properties: {} })),
-          list: async ({ cursor, limit }) => {
+          fetchPage: async (cursor, limit) => {
             const batch = cursor === undefined ? 0 : Number(JSON.parse(Buffer.from(cursor, "base64url").toString())[1]);
             // A later batch takes a database round trip: what was read before it is on the wire by then.
             if (batch > 0 && query.fast === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
             if (batch === failAt) throw Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
             const items = Array.from({ length: limit }, (_, index) => ({ id: `thing-${batch}-${index}`, text: "x".repeat(40) }));
             const nextCursor = batch < 3 ? encodeCursor({ key: "2022-12-10", id: String(batch + 1) }) : null;
-            return { texts: items.map((item) => Buffer.from(JSON.stringify(item))), hashes: items.map(() => null), nextCursor };
+            return { items, nextCursor };
           },
         });
       });

@@ -204,9 +204,9 @@ describe("compression", () => {
   });
 
   it.each([
-    ["/v1/statements?format=ndjson", "application/x-ndjson"],
-    ["/v1/statements?format=csv", "text/csv"],
-    ["/v1/attack-events?format=geojson", "application/geo+json"],
+    ["/v1/statements.ndjson", "application/x-ndjson"],
+    ["/v1/statements.csv", "text/csv"],
+    ["/v1/attack-events.geojson", "application/geo+json"],
   ])("compresses streamed exports: %s", async (path, mediaType) => {
     const plain = await testApp.app.inject({ method: "GET", url: path });
     const response = await testApp.app.inject({ method: "GET", url: path, headers: { "accept-encoding": "gzip" } });

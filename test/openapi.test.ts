@@ -43,8 +43,9 @@ describe("the OpenAPI document", () => {
     );
     // 16 reads of facts and sources; sources' writes (2); API keys (4); claims and evidence (5); per fact resource
     // create, edit, delete, add a claim and history (4 × 5); the actor merge; the change feed and its stream (2);
-    // webhook subscriptions (5); imports of the air-attack tallies and the weapons reference (2).
-    expect(operations.length).toBe(16 + 2 + 4 + 5 + 4 * 5 + 1 + 2 + 5 + 2);
+    // webhook subscriptions (5); imports of the air-attack tallies and the weapons reference (2); the lists' exports:
+    // CSV and NDJSON of five lists, GeoJSON of actors and attack events (12).
+    expect(operations.length).toBe(16 + 2 + 4 + 5 + 4 * 5 + 1 + 2 + 5 + 2 + 12);
     const operationIds = operations.map(({ operation }) => operation.operationId);
     expect(new Set(operationIds).size).toBe(operations.length);
     for (const { name, operation } of operations) {
@@ -53,9 +54,16 @@ describe("the OpenAPI document", () => {
       expect(operation.summary, name).toBeTruthy();
       const success = ["200", "201", "204"].find((status) => operation.responses?.[status]);
       expect(success, name).toBeDefined();
-      // JSON, but for the change feed's live stream, which is Server-Sent Events.
-      const mediaType = operation.operationId === "streamChanges" ? "text/event-stream" : "application/json";
-      if (success !== "204") expect(operation.responses?.[success!]?.content?.[mediaType], name).toBeDefined();
+      // One media type each, so that a generated client types `data` as it: JSON, but for the change feed's live
+      // stream (Server-Sent Events) and the exports, each at a path of its own (`/v1/statements.csv`).
+      const exported = /\.(csv|ndjson|geojson)$/.exec(name)?.[1];
+      const mediaType = operation.operationId === "streamChanges" ? "text/event-stream"
+        : exported ? { csv: "text/csv", ndjson: "application/x-ndjson", geojson: "application/geo+json" }[exported]
+        : "application/json";
+      if (exported) expect(operation.operationId, name).toMatch(/^export[A-Z]\w+(Csv|Ndjson|Geojson)$/);
+      if (success !== "204") expect(Object.keys(operation.responses?.[success!]?.content ?? {}), name).toEqual([mediaType]);
+      // A redirect (a list asked for an export, a merged actor) says where.
+      if (operation.responses?.["308"]) expect(Object.keys((operation.responses["308"] as { headers?: object }).headers ?? {}), name).toContain("Location");
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         if (Number(status) >= 400) expect(Object.keys(resolved(document, response).content ?? {}), `${name} ${status}`).toEqual(["application/problem+json"]);
       }

@@ -34,7 +34,7 @@ describe("fields= (sparse fieldsets)", () => {
   });
 
   it("narrows exports too", async () => {
-    const csv = await testApp.http().get("/v1/sanctions?format=csv&fields=reason").expect(200);
+    const csv = await testApp.http().get("/v1/sanctions.csv?fields=reason").expect(200);
     expect(csv.text.replace(/^\uFEFF/, "").split("\n")[0]).toBe("id,reason");
   });
 

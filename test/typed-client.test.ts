@@ -8,19 +8,18 @@ import { startTestApp, type TestApp } from "./helpers/test-app.ts";
 // before every `npm run typecheck`), calls made by openapi-fetch over a real loopback port. A change to
 // the document that breaks what a partner wrote here breaks `npm run typecheck`, and so the build.
 
-// The JSON representations: a list also answers CSV and NDJSON (as text) to whoever asks for them,
-// which a default client would add to `data` as `| string`. Problems are application/problem+json.
-type Json = "application/json" | "application/problem+json";
+// The default client, as a partner writes it: every success response documents one media type (a
+// list's exports are operations of their own), so `data` is the page, never `| string`.
 type Problem = components["schemas"]["Problem"];
 
 const BBC = "bbc-2022-12-10-iran-russia-main-military-backer";
 
 let testApp: TestApp;
-let client: ReturnType<typeof createClient<paths, Json>>;
+let client: ReturnType<typeof createClient<paths>>;
 beforeAll(async () => {
   testApp = await startTestApp();
   const address = await testApp.app.listen({ host: "127.0.0.1", port: 0 });
-  client = createClient<paths, Json>({ baseUrl: address });
+  client = createClient<paths>({ baseUrl: address });
 });
 afterAll(() => testApp?.close());
 
@@ -36,6 +35,19 @@ describe("a client generated from openapi.yaml", () => {
     expect(data!.data).toHaveLength(2);
     expect(data!.total).toBeGreaterThanOrEqual(2);
     expect(data!.page.nextCursor === null || typeof data!.page.nextCursor === "string").toBe(true);
+  });
+
+  it("exports statements as CSV, typed as text", async () => {
+    const { data, error, response } = await client.GET("/v1/statements.csv", {
+      params: { query: { speaker: ["john-kirby"], fields: ["text"] } },
+      parseAs: "text",
+    });
+    expect(error).toBeUndefined();
+    expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    const csv: string = data!;
+    const [header, ...rows] = csv.replace(/^\uFEFF/, "").trim().split("\n");
+    expect(header).toBe("id,text");
+    expect(rows.length).toBeGreaterThanOrEqual(2);
   });
 
   it("reads a statement, its speaker and its evidence", async () => {

@@ -1,12 +1,9 @@
 import { Readable } from "node:stream";
 import { stringify } from "csv-stringify";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { type CursorList, listCursors } from "./cursor.ts";
-import { type JsonTextPage, listReply, type Page, pageInfo, parsePage } from "./pagination.ts";
-import { bodyChecksum } from "./checksum.ts";
-import { sendJsonText } from "./json-text.ts";
-import { badRequest, Problem } from "./problem.ts";
-import { pickFields, type ShapeOptions, shapeList } from "./shape.ts";
+import type { Page } from "./pagination.ts";
+import { Problem } from "./problem.ts";
+import { pickFields } from "./shape.ts";
 
 export const formatValues = ["json", "csv", "ndjson", "geojson"] as const;
 export type Format = (typeof formatValues)[number];
@@ -20,13 +17,15 @@ export const MEDIA_TYPES: Record<Format, string> = {
 
 /**
  * The representation to send: `format=` wins (browsers and spreadsheets cannot set Accept), then the
- * Accept header by q-value. `*\/*`, `application/*`, `application/problem+json` and no Accept at all
- * mean JSON; `text/*` means CSV where CSV is allowed. Nothing acceptable is a 406. Every GET under /v1
- * negotiates here, lists with their export formats, everything else with JSON only (plugins/errors.ts).
+ * Accept header by q-value. No Accept at all and `*\/*` mean the first allowed format (JSON where JSON
+ * is allowed); `application/problem+json` means JSON; `text/*` means CSV where CSV is allowed. Nothing
+ * acceptable is a 406. Every GET under /v1 negotiates here: lists among JSON and their exports (an
+ * export is a 308 to its own path), an export path its one media type, everything else JSON only
+ * (plugins/errors.ts).
  */
-export function negotiateFormat(accept: string | undefined, requested: Format | undefined, allowed: readonly Format[]): Format {
+export function negotiateFormat(accept: string | undefined, requested: Format | undefined, allowed: readonly [Format, ...Format[]]): Format {
   if (requested) return requested;
-  if (!accept || accept.trim() === "") return "json";
+  if (!accept || accept.trim() === "") return allowed[0];
   const ranges = accept
     .split(",")
     .map((part, order) => {
@@ -37,8 +36,9 @@ export function negotiateFormat(accept: string | undefined, requested: Format | 
     .filter((entry) => entry.range !== "" && Number.isFinite(entry.q) && entry.q > 0)
     .sort((a, b) => b.q - a.q || a.order - b.order);
   for (const { range } of ranges) {
+    if (range === "*/*") return allowed[0];
     // A problem is JSON too: a client that accepts problems reads the JSON they describe.
-    const mediaType = range === "*/*" || range === "application/problem+json" ? MEDIA_TYPES.json : range;
+    const mediaType = range === "application/problem+json" ? MEDIA_TYPES.json : range;
     const format = mediaType.endsWith("/*")
       ? allowed.find((candidate) => MEDIA_TYPES[candidate].startsWith(mediaType.slice(0, -1)))
       : allowed.find((candidate) => MEDIA_TYPES[candidate] === mediaType);
@@ -53,6 +53,32 @@ export function negotiateFormat(accept: string | undefined, requested: Format | 
       : `None of the media types in Accept is available here; this resource is ${choices} only.`,
     [{ field: "headers.accept", message: `Accept one of ${choices}` }],
   );
+}
+
+export type ExportFormat = Exclude<Format, "json">;
+
+// A JSON page's own parameters: an export sends every item from `cursor` on, and embeds nothing.
+export const PAGE_ONLY_PARAMETERS = ["limit", "count", "format", "include"] as const;
+
+/**
+ * Where a list request that asked for an export (`format=csv`, `Accept: text/csv`) is sent: the
+ * list's export path, `/v1/statements.csv`, with the same query but for what only a JSON page takes
+ * (`format`, `limit`, `count`; exports never applied them). The query's bytes are kept as sent.
+ */
+export function exportLocation(url: string, format: ExportFormat): string {
+  const [path = "", query = ""] = url.split(/\?(.*)/s, 2);
+  const kept = query.split("&").filter((pair) => {
+    if (pair === "") return false;
+    const name = pair.split("=", 1)[0]!;
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name.replaceAll("+", " "));
+    } catch {
+      // Not percent-encoding: kept as it is, for the export to judge.
+    }
+    return !(["format", "limit", "count"] as string[]).includes(decoded);
+  });
+  return `${path}.${format}${kept.length > 0 ? `?${kept.join("&")}` : ""}`;
 }
 
 // Exports read the list in keyset batches of this size: memory stays flat however long the export.
@@ -105,7 +131,7 @@ function csvCell(value: string | number | boolean | null): string | number | boo
 export interface ListSendOptions<Item> {
   /** Used in the download's file name. */
   name: string;
-  format: Format;
+  format: ExportFormat;
   fetchPage: PageFetcher<Item>;
   cursor?: string;
   csvColumns: readonly CsvColumn[];
@@ -116,7 +142,7 @@ export interface ListSendOptions<Item> {
 }
 
 /**
- * Sends a full export as CSV, NDJSON or GeoJSON, streamed; JSON pages are sent by the route itself.
+ * Sends a full export as CSV, NDJSON or GeoJSON, streamed (each export path's one representation).
  * The first batch is read (and, for GeoJSON, made features) before anything is sent, so that what is
  * wrong with the request (a cursor, a filter) or the database at the start is a problem with its own
  * status, not a 200 cut short. A failure after the first byte can only abort the response: the body
@@ -125,8 +151,7 @@ export interface ListSendOptions<Item> {
  */
 export async function sendExport<Item>(request: FastifyRequest, reply: FastifyReply, options: ListSendOptions<Item>) {
   const { format, toFeatures } = options;
-  if (format === "geojson" && !toFeatures) throw new Problem(406, "Not Acceptable", "GeoJSON is not available for this resource.");
-  if (format !== "csv" && format !== "ndjson" && format !== "geojson") throw new Error(`sendExport cannot send ${format}`);
+  if (format === "geojson" && !toFeatures) throw new Error(`${options.name}: a GeoJSON export needs toFeatures`);
   const first = await options.fetchPage(options.cursor, EXPORT_BATCH_SIZE);
   const firstFeatures = format === "geojson" ? await toFeatures!(first.items) : [];
 
@@ -197,65 +222,3 @@ export interface Paging {
   limit: number;
   count?: boolean;
 }
-
-export interface ListRouteOptions<Item> {
-  /** The list: its cursors carry it (a cursor is read back only by the list that issued it), and exports are named after it. */
-  name: Exclude<CursorList, "timeline" | "search">;
-  formats: readonly Format[];
-  query: Paging & { format?: Format };
-  /** One page of the list with the route's filters. */
-  list: (paging: Paging) => Promise<JsonTextPage<Item>>;
-  csvColumns: readonly CsvColumn[];
-  toFeatures?: (items: Item[]) => Promise<object[]>;
-  /** `fields=` and `include=` of a JSON page. */
-  shape?: ShapeOptions<Item>;
-}
-
-/** A list route's reply in the negotiated format: a JSON page, or a streamed export. */
-export async function replyWithList<Item extends { id: string }>(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  options: ListRouteOptions<Item>,
-) {
-  const { query } = options;
-  const cursors = listCursors(options.name);
-  const cursor = cursors.read(query.cursor);
-  const format = negotiateFormat(request.headers.accept, query.format, options.formats);
-  if (format === "json") {
-    const page = await options.list({ cursor, limit: query.limit, count: query.count });
-    const nextCursor = cursors.issue(page.nextCursor);
-    if (!options.shape?.fields && !options.shape?.include) return sendJsonPage(reply, { ...page, nextCursor }, pageInfo(request.url, nextCursor));
-    return shapeList(reply, listReply(request.url, { ...parsePage(page), nextCursor }), options.shape);
-  }
-  if (options.shape?.include) {
-    throw badRequest("include= embeds records in JSON pages only; exports carry ids.", [
-      { field: "query.include", message: `Not available with ${MEDIA_TYPES[format]}` },
-    ]);
-  }
-  return sendExport(request, reply, {
-    fields: options.shape?.fields,
-    name: options.name,
-    format,
-    cursor,
-    csvColumns: options.csvColumns,
-    toFeatures: options.toFeatures,
-    fetchPage: async (next, limit) => parsePage(await options.list({ cursor: next, limit })),
-  });
-}
-
-/**
- * A whole list page, spliced from its items' stored JSON (the body that `listReply` would give, key
- * for key). Its ETag is made of the items' rendering hashes and the page's links, not of the body:
- * the same content gives the same ETag, for a fraction of hashing the body.
- */
-function sendJsonPage<Item>(reply: FastifyReply, page: JsonTextPage<Item>, links: ReturnType<typeof pageInfo>): FastifyReply {
-  const tail = `"page":${JSON.stringify(links)}${page.total === undefined ? "" : `,"total":${page.total}`}`;
-  const etag = page.hashes.every((hash) => hash !== null) ? `"p${bodyChecksum(`${page.hashes.join(",")};${tail}`)}"` : undefined;
-  const parts: Buffer[] = [DATA_START];
-  page.texts.forEach((text, index) => parts.push(...(index === 0 ? [text] : [COMMA, text])));
-  parts.push(Buffer.from(`],${tail}}`));
-  return sendJsonText(reply, Buffer.concat(parts), etag);
-}
-
-const DATA_START = Buffer.from('{"data":[');
-const COMMA = Buffer.from(",");

@@ -4,9 +4,6 @@ import swaggerUi from "@fastify/swagger-ui";
 import { jsonSchemaTransform, jsonSchemaTransformObject } from "@fastify/type-provider-zod";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { z } from "zod";
-import { type Format, MEDIA_TYPES } from "../lib/formats.ts";
-import { GeoJsonFeatureCollectionSchema } from "../modules/common/common.schemas.ts";
 import { BEARER_SCHEME_NAME, BEARER_SECURITY_SCHEME, requiredScope, securityFor } from "./auth.ts";
 import { IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PARAMETER, isIdempotent } from "./idempotency.ts";
 import { completeDocument, type OpenApiExamples } from "./openapi-conventions.ts";
@@ -19,22 +16,15 @@ const RESPONSE_DESCRIPTIONS: Record<string, string> = {
   200: "Success",
   201: "Created",
   204: "Done; no content",
-  308: "Moved: a merged actor; `Location` names the survivor",
-};
-
-const EXPORT_CONTENT: Record<Exclude<Format, "json">, object> = {
-  csv: { schema: { type: "string", description: "A header row, then one row per item; `[]` columns join values with \"; \"" } },
-  ndjson: { schema: { type: "string", description: "One JSON item per line, the same shape as in `data`" } },
-  geojson: { schema: z.toJSONSchema(GeoJsonFeatureCollectionSchema, { target: "draft-2020-12" }) },
+  308: "Moved permanently: `Location` names where",
 };
 
 /**
- * Responses get a description and their real media types: problems are application/problem+json,
- * and a list's 200 also lists the export formats its route declares in `exports`.
+ * Responses get a description and their one real media type: problems are application/problem+json,
+ * an export or an event stream the type its route names in `produces`, everything else JSON.
  */
 const transform: SwaggerTransform = (route) => {
   const transformed = jsonSchemaTransform(route as Parameters<typeof jsonSchemaTransform>[0]);
-  const exports = ((route.schema as { exports?: Exclude<Format, "json">[] } | undefined)?.exports ?? []);
   const produces = (route.schema as { produces?: string[] } | undefined)?.produces;
   const responses = (transformed.schema as { response?: Record<string, unknown> }).response;
   const scope = requiredScope(route.route.config);
@@ -42,16 +32,12 @@ const transform: SwaggerTransform = (route) => {
   for (const [status, schema] of Object.entries(responses ?? {})) {
     if (status === "204" || status === "308") {
       // @fastify/swagger leaves out the content of a `null` schema: a 204 or a redirect has none.
-      responses![status] = { type: "null", description: RESPONSE_DESCRIPTIONS[status] };
+      responses![status] = { type: "null", description: (schema as { description?: string }).description ?? RESPONSE_DESCRIPTIONS[status] };
       continue;
     }
-    // A route that answers in a media type of its own (an event stream) names it in `produces`.
+    // A route that answers in a media type of its own (an export, an event stream) names it in `produces`.
     const mediaType = Number(status) >= 400 ? "application/problem+json" : (produces?.[0] ?? "application/json");
-    const exported = status === "200" ? exports.map((format) => [MEDIA_TYPES[format], EXPORT_CONTENT[format]]) : [];
-    responses![status] = {
-      description: RESPONSE_DESCRIPTIONS[status] ?? "Response",
-      content: { [mediaType]: { schema }, ...Object.fromEntries(exported) },
-    };
+    responses![status] = { description: RESPONSE_DESCRIPTIONS[status] ?? "Response", content: { [mediaType]: { schema } } };
   }
   delete (transformed.schema as { exports?: unknown }).exports;
   return transformed;

@@ -27,12 +27,14 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     route.schema.response = { ...problemResponsesFor(route.url, [route.method].flat(), route.schema), ...(route.schema.response as object) };
   });
 
-  // Lists negotiate JSON and their exports before reading (lib/formats.ts); every other read has JSON
-  // only, and refuses an Accept without it the same way. Checked where JSON is about to be serialised,
-  // so that a route answering in another media type of its own (a hijacked event stream) is left alone.
+  // Lists negotiate JSON and their exports before reading, and export paths their own media type
+  // (modules/common/list-routes.ts); every other read has JSON only, and refuses an Accept without it
+  // the same way. Checked where JSON is about to be serialised, so that a route answering in another
+  // media type of its own (`produces`: an export, a hijacked event stream) is left alone.
   app.addHook("preSerialization", async (request, reply, payload) => {
     const route = request.routeOptions;
-    if (isSuccess(reply.statusCode) && negotiatesJsonOnly(route.url ?? "", [request.method], route.schema ?? {})) {
+    const schema = route.schema ?? {};
+    if (isSuccess(reply.statusCode) && !(schema as { produces?: unknown }).produces && negotiatesJsonOnly(route.url ?? "", [request.method], schema)) {
       negotiateFormat(request.headers.accept, undefined, ["json"]);
     }
     return payload;
@@ -88,7 +90,7 @@ function problemResponsesFor(url: string, methods: string[], schema: FastifySche
     ...(FACT_DETAIL.test(url) ? { 410: unknown } : {}),
     // A merged actor's detail redirects to the survivor.
     ...(url === "/v1/actors/:id" && methods.includes("GET") ? { 308: z.null().describe("Moved to the survivor of a merge (`Location`)") } : {}),
-    // Reads negotiate their representation by Accept: lists among their formats, the others JSON only.
+    // Reads negotiate their representation by Accept: lists among their formats, the others their one.
     ...((schema as { exports?: unknown }).exports || negotiatesJsonOnly(url, methods, schema) ? { 406: unknown } : {}),
     500: bug,
     // Everything but liveness reads the database.
@@ -96,7 +98,7 @@ function problemResponsesFor(url: string, methods: string[], schema: FastifySche
   };
 }
 
-/** Reads under /v1 that only have JSON to offer: everything but the lists, whose handlers negotiate. */
+/** Reads under /v1 that negotiate Accept with one representation: everything but the lists, whose handlers negotiate among theirs. */
 function negotiatesJsonOnly(url: string, methods: string[], schema: FastifySchema): boolean {
   const reads = methods.includes("GET") || methods.includes("HEAD");
   return url.startsWith("/v1/") && reads && !(schema as { exports?: unknown }).exports;

@@ -3,7 +3,7 @@ import { BEARER_SCHEME_NAME } from "./auth.ts";
 /**
  * What every operation of this API shares, added to the generated document in one place instead of
  * in each route: the statuses the framework and the cross-cutting plugins send (400 to 503, 304),
- * their headers (X-Request-Id, ETag, Cache-Control, Retry-After, Allow, RateLimit-*), problem
+ * their headers (X-Request-Id, ETag, Cache-Control, Location, Retry-After, Allow, RateLimit-*), problem
  * examples taken from real responses, and the 200 examples recorded from the seed data
  * (openapi-examples.json, written by `npm run openapi:examples`).
  */
@@ -24,10 +24,8 @@ export interface RecordedExample {
 }
 
 export interface OpenApiExamples {
-  /** By operationId: the example of its success response. */
+  /** By operationId: the example of its success response (an export's CSV and NDJSON as text). */
   operations: Record<string, RecordedExample>;
-  /** By operationId and media type: a list's exports (CSV and NDJSON as text). */
-  exports: Record<string, Record<string, RecordedExample>>;
   /** By status: a problem this service really sent. */
   problems: Record<string, RecordedExample>;
 }
@@ -55,6 +53,11 @@ export const COMMON_HEADERS: Record<string, Json> = {
     description: "Public reads may be cached for a minute and served stale while revalidating; problems are `no-store`.",
     schema: { type: "string" },
     example: "public, max-age=60, stale-while-revalidate=300",
+  },
+  Location: {
+    description: "Where the resource is: a merged actor's survivor, or a list's export path with the request's filters (a path and query on this server).",
+    schema: { type: "string" },
+    example: "/v1/statements.csv?speaker=john-kirby",
   },
   "Retry-After": integerHeader("Seconds to wait before trying again.", 5),
   Allow: { description: "The methods this path has.", schema: { type: "string" }, example: "DELETE, GET, PATCH" },
@@ -169,11 +172,6 @@ function recordedExamples(examples: OpenApiExamples): Json {
   for (const [operationId, example] of Object.entries(examples.operations)) {
     components[operationId] = { summary: example.summary, description: `What \`${example.method ?? "GET"} ${example.request}\` answers on the seed data.`, value: example.body };
   }
-  for (const [operationId, formats] of Object.entries(examples.exports)) {
-    for (const [mediaType, example] of Object.entries(formats)) {
-      components[exportExampleName(operationId, mediaType)] = { summary: example.summary, description: `What \`GET ${example.request}\` answers on the seed data.`, value: example.body };
-    }
-  }
   for (const status of Object.keys(PROBLEM_RESPONSES)) {
     const example = examples.problems[status];
     if (!example) throw new Error(`openapi-examples.json has no problem with status ${status}: run \`npm run openapi:examples\``);
@@ -205,21 +203,29 @@ function completeResponses(operation: Operation, { path, method, routed }: Opera
   }
   for (const [status, response] of Object.entries(responses)) {
     if (Number(status) >= 400 || "$ref" in response) continue;
-    response.headers = { ...(response.headers as Json | undefined), ...successHeaders(method, status, isRateLimited(path)) };
+    response.headers = { ...(response.headers as Json | undefined), ...successHeaders(method, status, isRateLimited(path), isStreamed(response)) };
   }
-  // Every buffered read has an ETag and honours If-None-Match; an event stream has neither.
-  if (method === "get" && !isEventStream(responses["200"])) responses["304"] = responseRef("NotModified");
+  // Every buffered read has an ETag and honours If-None-Match; a stream (an export, events) has neither.
+  if (method === "get" && !isStreamed(responses["200"])) responses["304"] = responseRef("NotModified");
   operation.responses = sortedByStatus(responses);
 }
 
-function successHeaders(method: string, status: string, rateLimited: boolean): Json {
+function successHeaders(method: string, status: string, rateLimited: boolean, streamed: boolean): Json {
   const reads = method === "get" && status === "200";
-  const names = ["X-Request-Id", ...(reads ? ["ETag", "Cache-Control"] : []), ...(rateLimited ? RATE_LIMIT_HEADERS : [])];
+  const names = [
+    "X-Request-Id",
+    ...(reads ? [...(streamed ? [] : ["ETag"]), "Cache-Control"] : []),
+    ...(status === "308" ? ["Location"] : []),
+    ...(rateLimited ? RATE_LIMIT_HEADERS : []),
+  ];
   return Object.fromEntries(names.map((name) => [name, headerRef(name)]));
 }
 
-function isEventStream(response: Json | undefined): boolean {
-  return Object.keys((response?.content as Json | undefined) ?? {}).includes("text/event-stream");
+// Sent as they are read: no ETag, never cached, never a 304.
+const STREAMED_MEDIA_TYPES = ["text/event-stream", "text/csv", "application/x-ndjson", "application/geo+json"];
+
+function isStreamed(response: Json | undefined): boolean {
+  return Object.keys((response?.content as Json | undefined) ?? {}).some((mediaType) => STREAMED_MEDIA_TYPES.includes(mediaType));
 }
 
 function sortedByStatus(responses: Record<string, Json>): Record<string, Json> {
@@ -241,25 +247,16 @@ function typeBooleanParameters(operation: Operation) {
   }
 }
 
-/** `listActors` and `text/csv`: `listActorsCsv`. */
-function exportExampleName(operationId: string, mediaType: string): string {
-  const format = mediaType.replace(/^.*[/+-]/, "");
-  return `${operationId}${format[0]!.toUpperCase()}${format.slice(1)}`;
-}
-
 function attachRecordedExample(operation: Operation, examples: OpenApiExamples, exampleBySchema: Map<string, string>) {
   const operationId = operation.operationId;
-  for (const mediaType of Object.keys((operationId && examples.exports[operationId]) || {})) {
-    const content = (operation.responses?.["200"]?.content as Record<string, Json> | undefined)?.[mediaType];
-    if (!content) throw new Error(`${operationId}: its recorded ${mediaType} export is not documented`);
-    content.examples = { seed: { $ref: `#/components/examples/${exportExampleName(operationId!, mediaType)}` } };
-  }
   const example = operationId ? examples.operations[operationId] : undefined;
   if (!operationId || !example) return;
-  const content = jsonContent(operation.responses?.[String(example.status)]);
-  if (!content) throw new Error(`${operationId}: its recorded example is a ${example.status}, which it does not document as JSON`);
+  // Each success response has one media type: JSON, or an export's or a stream's own.
+  const contents = Object.entries((operation.responses?.[String(example.status)]?.content as Record<string, Json> | undefined) ?? {});
+  if (contents.length !== 1) throw new Error(`${operationId}: its recorded example is a ${example.status}, which it documents in ${contents.length} media types, not one`);
+  const [[mediaType, content]] = contents as [[string, Json]];
   content.examples = { seed: { $ref: `#/components/examples/${operationId}` } };
-  if (!example.volatile) exampleBySchema.set(JSON.stringify(content.schema), operationId);
+  if (!example.volatile && mediaType === "application/json") exampleBySchema.set(JSON.stringify(content.schema), operationId);
 }
 
 // A write that answers with the item (its new version) shares the example of the item's read.

@@ -269,7 +269,8 @@ interface GeneratorOptions {
 
 /** Every request the fuzzer may send for `operation`. */
 export function requestArbitrary(operation: Operation, pools: Pools, document: OpenApiDocument, options: GeneratorOptions): fc.Arbitrary<FuzzRequest> {
-  const list = operation.method === "GET" ? operation.template.replace("{id}", "iran") : undefined;
+  // An export path (`/v1/statements.csv`) reads its list's cursors.
+  const list = operation.method === "GET" ? operation.template.replace("{id}", "iran").replace(/\.(csv|ndjson|geojson)$/, "") : undefined;
   const pathParameters = operation.parameters.filter((parameter) => parameter.in === "path");
   const queryParameters = operation.parameters.filter((parameter) => parameter.in === "query");
   const path = fc.tuple(...pathParameters.map((parameter) => pathFragment(operation.template, parameter, pools, options)))

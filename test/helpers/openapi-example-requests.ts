@@ -66,19 +66,19 @@ export const EXAMPLE_REQUESTS = ({ airAttacks, meridianId, meridianSource, merid
   // Its cursor holds a transaction id, which differs from one database to the next.
   { operationId: "listChanges", url: "/v1/changes?limit=2", status: 200, summary: "The first two changes", volatile: true },
 
-  // The exports of lists, each in the media types it has.
-  { operationId: "listActors", exportAs: "text/csv", url: "/v1/actors?type=state&format=csv", status: 200, summary: "Every state, as CSV" },
-  { operationId: "listActors", exportAs: "application/x-ndjson", url: "/v1/actors?type=state&format=ndjson", status: 200, summary: "Every state, one JSON per line" },
-  { operationId: "listActors", exportAs: "application/geo+json", url: "/v1/actors?type=place&format=geojson", status: 200, summary: "Every place, as GeoJSON" },
-  { operationId: "listStatements", exportAs: "text/csv", url: "/v1/statements?speaker=john-kirby&format=csv", status: 200, summary: "John Kirby's statements, as CSV" },
-  { operationId: "listStatements", exportAs: "application/x-ndjson", url: "/v1/statements?speaker=john-kirby&format=ndjson", status: 200, summary: "John Kirby's statements, one JSON per line" },
-  { operationId: "listSanctions", exportAs: "text/csv", url: "/v1/sanctions?format=csv", status: 200, summary: "Every sanction, as CSV" },
-  { operationId: "listSanctions", exportAs: "application/x-ndjson", url: "/v1/sanctions?format=ndjson", status: 200, summary: "Every sanction, one JSON per line" },
-  { operationId: "listAttackEvents", exportAs: "text/csv", url: "/v1/attack-events?format=csv", status: 200, summary: "Every attack event, as CSV" },
-  { operationId: "listAttackEvents", exportAs: "application/x-ndjson", url: "/v1/attack-events?format=ndjson", status: 200, summary: "Every attack event, one JSON per line" },
-  { operationId: "listAttackEvents", exportAs: "application/geo+json", url: "/v1/attack-events?format=geojson", status: 200, summary: "Every attack event, as GeoJSON" },
-  { operationId: "listSources", exportAs: "text/csv", url: "/v1/sources?format=csv", status: 200, summary: "Every source, as CSV" },
-  { operationId: "listSources", exportAs: "application/x-ndjson", url: "/v1/sources?format=ndjson", status: 200, summary: "Every source, one JSON per line" },
+  // The exports of lists, each an operation of its own in one media type.
+  { operationId: "exportActorsCsv", exportAs: "text/csv", url: "/v1/actors.csv?type=state", status: 200, summary: "Every state, as CSV" },
+  { operationId: "exportActorsNdjson", exportAs: "application/x-ndjson", url: "/v1/actors.ndjson?type=state", status: 200, summary: "Every state, one JSON per line" },
+  { operationId: "exportActorsGeojson", exportAs: "application/geo+json", url: "/v1/actors.geojson?type=place", status: 200, summary: "Every place, as GeoJSON" },
+  { operationId: "exportStatementsCsv", exportAs: "text/csv", url: "/v1/statements.csv?speaker=john-kirby", status: 200, summary: "John Kirby's statements, as CSV" },
+  { operationId: "exportStatementsNdjson", exportAs: "application/x-ndjson", url: "/v1/statements.ndjson?speaker=john-kirby", status: 200, summary: "John Kirby's statements, one JSON per line" },
+  { operationId: "exportSanctionsCsv", exportAs: "text/csv", url: "/v1/sanctions.csv", status: 200, summary: "Every sanction, as CSV" },
+  { operationId: "exportSanctionsNdjson", exportAs: "application/x-ndjson", url: "/v1/sanctions.ndjson", status: 200, summary: "Every sanction, one JSON per line" },
+  { operationId: "exportAttackEventsCsv", exportAs: "text/csv", url: "/v1/attack-events.csv", status: 200, summary: "Every attack event, as CSV" },
+  { operationId: "exportAttackEventsNdjson", exportAs: "application/x-ndjson", url: "/v1/attack-events.ndjson", status: 200, summary: "Every attack event, one JSON per line" },
+  { operationId: "exportAttackEventsGeojson", exportAs: "application/geo+json", url: "/v1/attack-events.geojson", status: 200, summary: "Every attack event, as GeoJSON" },
+  { operationId: "exportSourcesCsv", exportAs: "text/csv", url: "/v1/sources.csv", status: 200, summary: "Every source, as CSV" },
+  { operationId: "exportSourcesNdjson", exportAs: "application/x-ndjson", url: "/v1/sources.ndjson", status: 200, summary: "Every source, one JSON per line" },
 
   { operationId: "listApiKeys", url: "/v1/api-keys", status: 200, auth: "admin", summary: "The keys", volatile: true },
   {

@@ -4,10 +4,10 @@ import { listCursors } from "../../lib/cursor.ts";
 import { pageInfo } from "../../lib/pagination.ts";
 import { sendFact } from "../../lib/fact-response.ts";
 import { notFound } from "../../lib/problem.ts";
-import { replyWithList } from "../../lib/formats.ts";
 import { featureAt } from "../../lib/geojson.ts";
 import { evidenceSources, type Loaders, type Relation } from "../../lib/shape.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
+import { listRoutes } from "../common/list-routes.ts";
 import type { ActorsRepository } from "./actors.repository.ts";
 import {
   ACTOR_CSV_COLUMNS,
@@ -33,45 +33,37 @@ export const actorsRoutes: FastifyPluginAsyncZod<{
   timeline: ActorTimelineRepository;
   loaders: Loaders;
 }> = async (app, { actors, timeline, loaders }) => {
-  app.get("/actors", {
-    schema: {
-      operationId: "listActors",
-      tags: ["actors"],
-      summary: "List actors",
-      description: "People, states, organisations, government bodies, armed forces and places, ordered by name.",
-      querystring: ActorListQuerySchema,
-      response: { 200: ActorListSchema },
-      exports: ["csv", "ndjson", "geojson"],
-    },
-    handler: async (request, reply) => {
-      const query = request.query;
-      const filters = {
-        types: query.type,
-        ids: await actors.resolveOptionalRefs(query.name, "query.name"),
-        countryIds: await actors.resolveOptionalRefs(query.country, "query.country"),
-        wikidataIds: query.wikidata,
-        ...commonFilters(query),
-      };
-      return replyWithList(request, reply, {
-        name: "actors",
-        formats: ["json", "csv", "ndjson", "geojson"],
-        query,
-        csvColumns: ACTOR_CSV_COLUMNS,
-        list: (paging) => actors.list({ ...filters, ...paging }),
-        shape: { fields: query.fields, include: query.include, relations: ACTOR_RELATIONS, loaders },
-        // Places with reference coordinates, as points.
-        toFeatures: async (items) =>
-          items.flatMap((actor) =>
-            featureAt(actor.id, actor.coordinates ? [[actor.coordinates.longitude, actor.coordinates.latitude]] : [], {
-              name: actor.name,
-              type: actor.type,
-              placeKind: actor.placeKind,
-              country: actor.country?.name ?? null,
-              link: `/v1/actors/${actor.id}`,
-            }),
-          ),
-      });
-    },
+  listRoutes(app, {
+    name: "actors",
+    operationId: "listActors",
+    tags: ["actors"],
+    summary: "List actors",
+    description: "People, states, organisations, government bodies, armed forces and places, ordered by name.",
+    query: ActorListQuerySchema,
+    response: ActorListSchema,
+    exports: ["csv", "ndjson", "geojson"],
+    csvColumns: ACTOR_CSV_COLUMNS,
+    filters: async (query) => ({
+      types: query.type,
+      ids: await actors.resolveOptionalRefs(query.name, "query.name"),
+      countryIds: await actors.resolveOptionalRefs(query.country, "query.country"),
+      wikidataIds: query.wikidata,
+      ...commonFilters(query),
+    }),
+    list: (options) => actors.list(options),
+    relations: ACTOR_RELATIONS,
+    loaders,
+    // Places with reference coordinates, as points.
+    toFeatures: async (items) =>
+      items.flatMap((actor) =>
+        featureAt(actor.id, actor.coordinates ? [[actor.coordinates.longitude, actor.coordinates.latitude]] : [], {
+          name: actor.name,
+          type: actor.type,
+          placeKind: actor.placeKind,
+          country: actor.country?.name ?? null,
+          link: `/v1/actors/${actor.id}`,
+        }),
+      ),
   });
 
   app.get("/actors/:id", {

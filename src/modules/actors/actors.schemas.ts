@@ -4,7 +4,6 @@ import {
   actorRefs,
   actorTypeValues,
   commonListQuery,
-  formatQuery,
   backingFields,
   EvidenceSchema,
   repeatable,
@@ -70,7 +69,6 @@ export const ActorListQuerySchema = z.strictObject({
   type: repeatable(z.enum(actorTypeValues)).describe("Actor type; repeat for OR"),
   name: actorRefs.describe("Id, name or alias, case-insensitive (`Odessa` finds Odesa); repeat for OR"),
   country: actorRefs.describe("Actors belonging to this state (id, name or alias); repeat for OR"),
-  format: formatQuery(["json", "csv", "ndjson", "geojson"]),
   wikidata: repeatable(z.string().regex(/^Q[1-9]\d*$/, "Expected a Wikidata item id such as Q212")).describe(
     "Wikidata item id (`Q212`); repeat for OR",
   ),

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { sendFact } from "../../lib/fact-response.ts";
-import { replyWithList } from "../../lib/formats.ts";
 import { featureAt, type Position } from "../../lib/geojson.ts";
 import { commonFilters } from "../../db/list-query.ts";
 import { evidenceSources, type Loaders, type Relation } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
+import { listRoutes } from "../common/list-routes.ts";
 import type { AttackEventsRepository } from "./attack-events.repository.ts";
 import type { AttackEventStatsRepository } from "./attack-events.stats.repository.ts";
 import { type AttackEventStatsQuery, AttackEventStatsQuerySchema, AttackEventStatsSchema } from "./attack-events.stats.schemas.ts";
@@ -45,50 +45,42 @@ export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEve
   app,
   { attackEvents, actors, stats, loaders },
 ) => {
-  app.get("/attack-events", {
-    schema: {
-      operationId: "listAttackEvents",
-      tags: ["attack-events"],
-      summary: "List attack events",
-      description: "Attacks and destruction, in the order they happened (undated events last).",
-      querystring: AttackEventListQuerySchema,
-      response: { 200: AttackEventListSchema },
-      exports: ["csv", "ndjson", "geojson"],
-    },
-    handler: async (request, reply) => {
-      const query = request.query;
-      const filters = await filtersOf(query, actors);
-      return replyWithList(request, reply, {
-        name: "attack-events",
-        formats: ["json", "csv", "ndjson", "geojson"],
-        query,
-        csvColumns: ATTACK_EVENT_CSV_COLUMNS,
-        list: (paging) => attackEvents.list({ ...filters, ...paging }),
-        shape: { fields: query.fields, include: query.include, relations: ATTACK_EVENT_RELATIONS, loaders },
-        // Events at the reference positions of their places; events with no located place are left out.
-        toFeatures: async (items) => {
-          const positions = await actors.positionsOf([...new Set(items.flatMap((event) => event.places.value.map((place) => place.id)))]);
-          return items.flatMap((event) =>
-            featureAt(
-              event.id,
-              event.places.value.map((place) => positions.get(place.id)).filter((position): position is Position => !!position),
-              {
-                kind: event.kind,
-                description: event.description,
-                date: event.occurred.date,
-                precision: event.occurred.precision,
-                wording: event.occurred.wording,
-                attacker: event.attacker?.value?.name ?? null,
-                weapon: event.weapon?.value ?? null,
-                launched: event.launched?.value ?? null,
-                intercepted: event.intercepted?.value ?? null,
-                places: event.places.value.map((place) => place.name).join("; "),
-                link: `/v1/attack-events/${event.id}`,
-              },
-            ),
-          );
-        },
-      });
+  listRoutes(app, {
+    name: "attack-events",
+    operationId: "listAttackEvents",
+    tags: ["attack-events"],
+    summary: "List attack events",
+    description: "Attacks and destruction, in the order they happened (undated events last).",
+    query: AttackEventListQuerySchema,
+    response: AttackEventListSchema,
+    exports: ["csv", "ndjson", "geojson"],
+    csvColumns: ATTACK_EVENT_CSV_COLUMNS,
+    filters: (query) => filtersOf(query, actors),
+    list: (options) => attackEvents.list(options),
+    relations: ATTACK_EVENT_RELATIONS,
+    loaders,
+    // Events at the reference positions of their places; events with no located place are left out.
+    toFeatures: async (items) => {
+      const positions = await actors.positionsOf([...new Set(items.flatMap((event) => event.places.value.map((place) => place.id)))]);
+      return items.flatMap((event) =>
+        featureAt(
+          event.id,
+          event.places.value.map((place) => positions.get(place.id)).filter((position): position is Position => !!position),
+          {
+            kind: event.kind,
+            description: event.description,
+            date: event.occurred.date,
+            precision: event.occurred.precision,
+            wording: event.occurred.wording,
+            attacker: event.attacker?.value?.name ?? null,
+            weapon: event.weapon?.value ?? null,
+            launched: event.launched?.value ?? null,
+            intercepted: event.intercepted?.value ?? null,
+            places: event.places.value.map((place) => place.name).join("; "),
+            link: `/v1/attack-events/${event.id}`,
+          },
+        ),
+      );
     },
   });
 

@@ -3,7 +3,6 @@ import {
   ActorStubSchema,
   actorRefs,
   commonListQuery,
-  formatQuery,
   dateRangeInOrder,
   dateRangeQuery,
   INT4_MAX,
@@ -128,7 +127,6 @@ export const AttackEventListQueryFields = z.strictObject({
   weapon: z.string().trim().min(1).max(200).optional().describe("Words in the weapon as described, case-insensitive (`drone`)"),
   minLaunched: integerQuery({ min: 0, max: INT4_MAX }).optional().describe("Events with at least this many weapons launched (the resolved figure)"),
   bbox: boundingBox,
-  format: formatQuery(["json", "csv", "ndjson", "geojson"]),
 });
 
 export const AttackEventListQuerySchema = AttackEventListQueryFields.superRefine(dateRangeInOrder);

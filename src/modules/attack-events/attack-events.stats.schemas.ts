@@ -5,10 +5,10 @@ import { AttackEventListQueryFields } from "./attack-events.schemas.ts";
 export const attackEventPeriodValues = ["day", "week", "month"] as const;
 export type AttackEventPeriod = (typeof attackEventPeriodValues)[number];
 
-// The list's filters (not its paging, count or export format), so that stats count what the list returns.
+// The list's filters (not its paging, count or fields), so that stats count what the list returns.
 export const AttackEventStatsQuerySchema = z
   .strictObject({
-    ...AttackEventListQueryFields.omit({ limit: true, cursor: true, count: true, format: true, fields: true, include: true }).shape,
+    ...AttackEventListQueryFields.omit({ limit: true, cursor: true, count: true, fields: true, include: true }).shape,
     groupBy: z
       .enum(attackEventPeriodValues)
       .describe("Bucket events by `day`, ISO `week` (Monday to Sunday) or calendar `month` of their date"),

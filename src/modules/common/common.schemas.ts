@@ -264,20 +264,19 @@ export const commonListQuery = {
     .optional()
     .describe("Only facts created or changed at or after this instant (ISO 8601), for incremental sync"),
   count: booleanQuery.optional().describe("`true` adds `total`, the number of items matching the filters"),
-  format: formatQuery(["json", "csv", "ndjson"]),
   minSources: integerQuery({ min: 1, max: 1000 }).optional()
     .describe("Only facts backed by at least this many independent sources (`2`: confirmed by a second outlet)"),
   disputed: booleanQuery.optional().describe("`true`: only facts whose sources disagree on a figure; `false`: only those where they agree"),
 };
 
-/** `format=`: the representation, for clients that cannot send Accept. CSV and NDJSON export every item. */
+/** `format=`: the representation, for clients that cannot send Accept. An export is a 308 to its own path. */
 export function formatQuery(formats: readonly Format[]) {
   return z
     .enum(formats.filter((format) => formatValues.includes(format)) as [Format, ...Format[]])
     .optional()
     .describe(
-      "Representation, instead of an Accept header: `json` (a page), or a streamed export of every matching item " +
-        "from `cursor` on (`limit` does not apply): " +
+      "Representation, instead of an Accept header: `json` (a page, the default), or an export of every matching item, " +
+        "which answers 308 to the list's export path with the same filters (`format=csv`: `<list>.csv`): " +
         formats.filter((format) => format !== "json").map((format) => `\`${format}\``).join(", "),
     );
 }
@@ -289,7 +288,7 @@ export const errorResponses = { 400: ProblemSchema, 404: ProblemSchema, 500: Pro
 
 const position = z.tuple([z.number(), z.number()]).describe("[longitude, latitude], WGS 84");
 
-/** What `format=geojson` sends (RFC 7946), documented; the export writes it as a stream. */
+/** What a GeoJSON export sends (RFC 7946), documented; the export writes it as a stream. */
 export const GeoJsonFeatureCollectionSchema = z.object({
   type: z.literal("FeatureCollection"),
   features: z.array(

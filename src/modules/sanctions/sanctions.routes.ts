@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { sendFact } from "../../lib/fact-response.ts";
-import { replyWithList } from "../../lib/formats.ts";
 import { commonFilters } from "../../db/list-query.ts";
 import { evidenceSources, type Loaders, type Relation } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
+import { listRoutes } from "../common/list-routes.ts";
 import type { SanctionsRepository } from "./sanctions.repository.ts";
 import { SANCTION_CSV_COLUMNS, SanctionListQuerySchema, SanctionListSchema, SanctionDetailSchema, SanctionShapeQuerySchema, type Sanction } from "./sanctions.schemas.ts";
 
@@ -20,35 +20,27 @@ export const sanctionsRoutes: FastifyPluginAsyncZod<{ sanctions: SanctionsReposi
   app,
   { sanctions, actors, loaders },
 ) => {
-  app.get("/sanctions", {
-    schema: {
-      operationId: "listSanctions",
-      tags: ["sanctions"],
-      summary: "List sanctions",
-      description: "Who sanctioned whom and why, in the order announced (undated sanctions last).",
-      querystring: SanctionListQuerySchema,
-      response: { 200: SanctionListSchema },
-      exports: ["csv", "ndjson"],
-    },
-    handler: async (request, reply) => {
-      const query = request.query;
-      const filters = {
-        actorIds: await actors.resolveOptionalRefs(query.actor, "query.actor"),
-        authorityIds: await actors.resolveOptionalRefs(query.authority, "query.authority"),
-        targetIds: await actors.resolveOptionalRefs(query.target, "query.target"),
-        statuses: query.status,
-        reason: query.reason,
-        ...commonFilters(query),
-      };
-      return replyWithList(request, reply, {
-        name: "sanctions",
-        formats: ["json", "csv", "ndjson"],
-        query,
-        csvColumns: SANCTION_CSV_COLUMNS,
-        list: (paging) => sanctions.list({ ...filters, ...paging }),
-        shape: { fields: query.fields, include: query.include, relations: SANCTION_RELATIONS, loaders },
-      });
-    },
+  listRoutes(app, {
+    name: "sanctions",
+    operationId: "listSanctions",
+    tags: ["sanctions"],
+    summary: "List sanctions",
+    description: "Who sanctioned whom and why, in the order announced (undated sanctions last).",
+    query: SanctionListQuerySchema,
+    response: SanctionListSchema,
+    exports: ["csv", "ndjson"],
+    csvColumns: SANCTION_CSV_COLUMNS,
+    filters: async (query) => ({
+      actorIds: await actors.resolveOptionalRefs(query.actor, "query.actor"),
+      authorityIds: await actors.resolveOptionalRefs(query.authority, "query.authority"),
+      targetIds: await actors.resolveOptionalRefs(query.target, "query.target"),
+      statuses: query.status,
+      reason: query.reason,
+      ...commonFilters(query),
+    }),
+    list: (options) => sanctions.list(options),
+    relations: SANCTION_RELATIONS,
+    loaders,
   });
 
   app.get("/sanctions/:id", {

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
-import { replyWithList } from "../../lib/formats.ts";
 import { commonFilters } from "../../db/list-query.ts";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
@@ -11,6 +10,7 @@ import { changeContext } from "../facts/change-context.ts";
 import { BundleSchema, SourceInputSchema } from "./bundle.schemas.ts";
 import { type Loaders, shapeItem } from "../../lib/shape.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
+import { listRoutes } from "../common/list-routes.ts";
 import type { SourcesRepository } from "./sources.repository.ts";
 import {
   SOURCE_CSV_COLUMNS,
@@ -99,32 +99,21 @@ export const sourcesRoutes: FastifyPluginAsyncZod<SourcesRouteOptions> = async (
     },
   });
 
-  app.get("/sources", {
-    schema: {
-      operationId: "listSources",
-      tags: ["sources"],
-      summary: "List sources",
-      description: "The reports facts come from, oldest first, without their text.",
-      querystring: SourceListQuerySchema,
-      response: { 200: SourceListSchema },
-      exports: ["csv", "ndjson"],
-    },
-    handler: async (request, reply) => {
-      const query = request.query;
-      const filters = {
-        languages: query.language,
-        ...commonFilters(query),
-      };
-      return replyWithList(request, reply, {
-        name: "sources",
-        formats: ["json", "csv", "ndjson"],
-        query,
-        csvColumns: SOURCE_CSV_COLUMNS,
-        list: (paging) => sources.list({ ...filters, ...paging }),
-        // Sources link to nothing that include= could embed; fields= narrows them.
-        shape: { fields: query.fields, relations: {}, loaders },
-      });
-    },
+  listRoutes(app, {
+    name: "sources",
+    operationId: "listSources",
+    tags: ["sources"],
+    summary: "List sources",
+    description: "The reports facts come from, oldest first, without their text.",
+    query: SourceListQuerySchema,
+    response: SourceListSchema,
+    exports: ["csv", "ndjson"],
+    csvColumns: SOURCE_CSV_COLUMNS,
+    filters: async (query) => ({ languages: query.language, ...commonFilters(query) }),
+    list: (options) => sources.list(options),
+    // Sources link to nothing that include= could embed; fields= narrows them.
+    relations: {},
+    loaders,
   });
 
   app.get("/sources/:id", {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from "@fastify/type-provider-zod";
 import { sendFact } from "../../lib/fact-response.ts";
-import { replyWithList } from "../../lib/formats.ts";
 import { commonFilters } from "../../db/list-query.ts";
 import { evidenceSources, type Loaders, type Relation } from "../../lib/shape.ts";
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
+import { listRoutes } from "../common/list-routes.ts";
 import type { StatementsRepository } from "./statements.repository.ts";
 import type { StatementStatsRepository } from "./statements.stats.repository.ts";
 import { type StatementStatsQuery, StatementStatsQuerySchema, StatementStatsSchema } from "./statements.stats.schemas.ts";
@@ -43,28 +43,20 @@ export const statementsRoutes: FastifyPluginAsyncZod<{ statements: StatementsRep
   app,
   { statements, actors, stats, loaders },
 ) => {
-  app.get("/statements", {
-    schema: {
-      operationId: "listStatements",
-      tags: ["statements"],
-      summary: "List statements",
-      description: "Who said what, in the order it was said (undated statements last).",
-      querystring: StatementListQuerySchema,
-      response: { 200: StatementListSchema },
-      exports: ["csv", "ndjson"],
-    },
-    handler: async (request, reply) => {
-      const query = request.query;
-      const filters = await filtersOf(query, actors);
-      return replyWithList(request, reply, {
-        name: "statements",
-        formats: ["json", "csv", "ndjson"],
-        query,
-        csvColumns: STATEMENT_CSV_COLUMNS,
-        list: (paging) => statements.list({ ...filters, ...paging }),
-        shape: { fields: query.fields, include: query.include, relations: STATEMENT_RELATIONS, loaders },
-      });
-    },
+  listRoutes(app, {
+    name: "statements",
+    operationId: "listStatements",
+    tags: ["statements"],
+    summary: "List statements",
+    description: "Who said what, in the order it was said (undated statements last).",
+    query: StatementListQuerySchema,
+    response: StatementListSchema,
+    exports: ["csv", "ndjson"],
+    csvColumns: STATEMENT_CSV_COLUMNS,
+    filters: (query) => filtersOf(query, actors),
+    list: (options) => statements.list(options),
+    relations: STATEMENT_RELATIONS,
+    loaders,
   });
 
   app.get("/statements/:id", {

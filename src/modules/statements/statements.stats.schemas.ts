@@ -5,10 +5,10 @@ import { StatementListQueryFields } from "./statements.schemas.ts";
 export const statementGroupValues = ["speaker", "kind"] as const;
 export type StatementGroup = (typeof statementGroupValues)[number];
 
-// The list's filters (not its paging, count or export format), so that stats count what the list returns.
+// The list's filters (not its paging, count or fields), so that stats count what the list returns.
 export const StatementStatsQuerySchema = z
   .strictObject({
-    ...StatementListQueryFields.omit({ limit: true, cursor: true, count: true, format: true, fields: true, include: true }).shape,
+    ...StatementListQueryFields.omit({ limit: true, cursor: true, count: true, fields: true, include: true }).shape,
     groupBy: z.enum(statementGroupValues).describe("Count statements by `speaker` or by `kind`"),
   })
   .superRefine(dateRangeInOrder);
