@@ -33,20 +33,24 @@ export function whereAfterCursor(
 export const orderForCursor = (sortColumn: string, idColumn: string) =>
   `ORDER BY ${sortColumn} ASC NULLS LAST, ${idColumn} ASC`;
 
-interface KeyedRow<Value> {
-  id: string;
-  cursor_key: string | null;
-  item: Value;
+/** A column read as bytes (pg, QueryOptions.bytes) or as a string (the embedded database, and most reads). */
+type Bytes = Buffer | string;
+const asString = (value: Bytes) => (typeof value === "string" ? value : value.toString("utf8"));
+
+interface KeyedRow {
+  id: Bytes;
+  cursor_key: Bytes | null;
 }
 
-/** Turns `limit + 1` fetched rows into a page: the extra row only says whether there is a next one. */
-export function toPage<Item>(rows: KeyedRow<unknown>[], limit: number): Page<Item> {
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return {
-    items: items.map((row) => row.item as Item),
-    nextCursor: rows.length > limit && last ? encodeCursor({ key: last.cursor_key, id: last.id }) : null,
-  };
+/** The cursor after `limit` of `limit + 1` fetched rows: the extra row only says whether there is a next one. */
+function nextCursorOf(rows: KeyedRow[], limit: number): string | null {
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  return last ? encodeCursor({ key: last.cursor_key === null ? null : asString(last.cursor_key), id: asString(last.id) }) : null;
+}
+
+/** Turns `limit + 1` fetched rows into a page. */
+export function toPage<Item>(rows: (KeyedRow & { item: unknown })[], limit: number): Page<Item> {
+  return { items: rows.slice(0, limit).map((row) => row.item as Item), nextCursor: nextCursorOf(rows, limit) };
 }
 
 /**
@@ -63,23 +67,13 @@ export interface JsonTextPage<Item> {
   readonly item?: Item;
 }
 
-/** A column read as bytes (pg, QueryOptions.bytes) or as a string (the embedded database). */
-type Bytes = Buffer | string;
-const asString = (value: Bytes) => (typeof value === "string" ? value : value.toString("utf8"));
-
 /** Turns `limit + 1` fetched rows of JSON text into a page. */
-export function toJsonTextPage<Item>(
-  rows: { id: Bytes; cursor_key: Bytes | null; item: Bytes; hash: Bytes | null }[],
-  limit: number,
-): JsonTextPage<Item> {
+export function toJsonTextPage<Item>(rows: (KeyedRow & { item: Bytes; hash: Bytes | null })[], limit: number): JsonTextPage<Item> {
   const items = rows.slice(0, limit);
-  const last = items.at(-1);
   return {
     texts: items.map((row) => (typeof row.item === "string" ? Buffer.from(row.item) : row.item)),
     hashes: items.map((row) => (row.hash === null ? null : asString(row.hash))),
-    nextCursor: rows.length > limit && last
-      ? encodeCursor({ key: last.cursor_key === null ? null : asString(last.cursor_key), id: asString(last.id) })
-      : null,
+    nextCursor: nextCursorOf(rows, limit),
   };
 }
 
@@ -91,6 +85,7 @@ export function parsePage<Item>(page: JsonTextPage<Item>): Page<Item> & { total?
     ...(page.total === undefined ? {} : { total: page.total }),
   };
 }
+
 /** The `page` object of a list response: the cursor and the same request's URL with it. */
 export function pageInfo(requestUrl: string, nextCursor: string | null) {
   if (nextCursor === null) return { nextCursor: null, next: null };
