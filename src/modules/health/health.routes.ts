@@ -28,8 +28,13 @@ const ReadinessSchema = z
   })
   .meta({ id: "Readiness" });
 
+// Probes answer a few fields, and the first of them is what a supervisor waits for at start: compiling
+// a serializer for it (fast-json-stringify builds its own ajv) was 0.1–0.2 s of the time until ready.
+const plainJson = () => JSON.stringify;
+
 export const healthRoutes: FastifyPluginAsyncZod<{ databases: () => Promise<DatabaseStatus[]> }> = async (app, { databases }) => {
   app.get("/health", {
+    serializerCompiler: plainJson,
     schema: {
       operationId: "getHealth",
       tags: ["health"],
@@ -41,6 +46,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ databases: () => Promise<Data
   });
 
   app.get("/ready", {
+    serializerCompiler: plainJson,
     schema: {
       operationId: "getReadiness",
       tags: ["health"],
