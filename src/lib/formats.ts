@@ -63,7 +63,8 @@ export const PAGE_ONLY_PARAMETERS = ["limit", "count", "format", "include"] as c
 /**
  * Where a list request that asked for an export (`format=csv`, `Accept: text/csv`) is sent: the
  * list's export path, `/v1/statements.csv`, with the same query but for what only a JSON page takes
- * (`format`, `limit`, `count`; exports never applied them). The query's bytes are kept as sent.
+ * (PAGE_ONLY_PARAMETERS; exports never applied them, and `include` is refused before any redirect).
+ * The query's bytes are kept as sent.
  */
 export function exportLocation(url: string, format: ExportFormat): string {
   const [path = "", query = ""] = url.split(/\?(.*)/s, 2);
@@ -76,7 +77,7 @@ export function exportLocation(url: string, format: ExportFormat): string {
     } catch {
       // Not percent-encoding: kept as it is, for the export to judge.
     }
-    return !(["format", "limit", "count"] as string[]).includes(decoded);
+    return !(PAGE_ONLY_PARAMETERS as readonly string[]).includes(decoded);
   });
   return `${path}.${format}${kept.length > 0 ? `?${kept.join("&")}` : ""}`;
 }

@@ -14,7 +14,7 @@ import type { SearchHit } from "./search.schemas.ts";
 export const RANKED_MATCHES_PER_TYPE = 500;
 
 export interface SearchSettings {
-  /** RANKED_MATCHES_PER_TYPE unless configured otherwise (SEARCH_RANKED_MATCHES). */
+  /** SEARCH_RANKED_MATCHES: RANKED_MATCHES_PER_TYPE unless configured otherwise. */
   rankedMatchesPerType: number;
 }
 
@@ -133,7 +133,7 @@ export interface SearchOptions {
   count?: boolean;
 }
 
-export function createSearchRepository(sql: SqlClient, settings: SearchSettings = { rankedMatchesPerType: RANKED_MATCHES_PER_TYPE }) {
+export function createSearchRepository(sql: SqlClient, settings: SearchSettings) {
   return {
     /**
      * Ranked hits of every type: rank, then limit, then build titles and snippets (ts_headline reads
