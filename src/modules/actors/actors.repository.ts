@@ -58,12 +58,18 @@ export function createActorsRepository(sql: SqlClient) {
     async resolveRefs(refs: string[], field: string): Promise<string[]> {
       const keys = refs.map(actorKey);
       const rows = await sql.query<{ ref: string; actor_id: string }>(
+        // One index lookup per way an actor is known (id, name, alias): a join on their OR was a scan
+        // of every actor with an alias subquery each, most of a filtered list's time in PostgreSQL.
         // A merged actor's id still filters: it stands for its survivor.
-        `SELECT ref.value AS ref, coalesce(act.merged_into_id, act.id) AS actor_id
-           FROM unnest($1::text[], $2::text[]) AS ref(value, key)
-           JOIN actors act ON (act.id = ref.value AND act.merged_into_id IS NOT NULL)
-             OR (act.deleted_at IS NULL AND (act.id = ref.value OR act.name_key = ref.key
-             OR EXISTS (SELECT 1 FROM actor_aliases al WHERE al.actor_id = act.id AND al.alias_key = ref.key)))`,
+        `WITH ref AS (SELECT * FROM unnest($1::text[], $2::text[]) AS ref(value, key))
+         SELECT ref.value AS ref, coalesce(act.merged_into_id, act.id) AS actor_id
+           FROM ref JOIN actors act ON act.id = ref.value
+          WHERE act.merged_into_id IS NOT NULL OR act.deleted_at IS NULL
+         UNION
+         SELECT ref.value, act.id FROM ref JOIN actors act ON act.name_key = ref.key WHERE act.deleted_at IS NULL
+         UNION
+         SELECT ref.value, act.id FROM ref JOIN actor_aliases al ON al.alias_key = ref.key
+           JOIN actors act ON act.id = al.actor_id WHERE act.deleted_at IS NULL`,
         [refs, keys],
       );
       const unknown = refs.filter((ref) => !rows.some((row) => row.ref === ref));
