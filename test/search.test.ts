@@ -38,6 +38,13 @@ describe("GET /v1/search", () => {
     await testApp.http().get(airForce.link).expect(200);
   });
 
+  it("ranks facts above a source whose long text merely repeats the word", async () => {
+    const hits = await search("drones");
+    const source = hits.findIndex((hit) => hit.type === "source");
+    expect(source).toBeGreaterThan(0);
+    expect(hits.slice(0, 5).every((hit) => hit.type !== "source")).toBe(true);
+  });
+
   it("stems English words: 'drone' finds 'drones'", async () => {
     expect(keys(await search("drone"))).toEqual(keys(await search("drones")));
   });
@@ -96,6 +103,7 @@ describe("GET /v1/search", () => {
       expect(response.status, q).toBe(200);
     }
     expect(await search("the")).toEqual([]);
+    expect((await testApp.http().get("/v1/search?q=the&count=true").expect(200)).body.total).toBe(0);
   });
 
   it("rejects a missing, empty or over-long q with a problem naming query.q", async () => {

@@ -16,6 +16,12 @@ export interface QueryOptions {
    * only passed on (stored renderings). Read pools only; elsewhere columns come as usual (strings).
    */
   bytes?: boolean;
+  /**
+   * Planned for its values on every run, never prepared once for all: for a query whose best plan
+   * depends on them (a frequent word's matches are read off the date index, a rare word's off the
+   * search index; one cached plan would be far off for the other).
+   */
+  planEachTime?: boolean;
 }
 
 /** One connection, for work that must stay on it (advisory locks, multi-statement scripts). */
@@ -152,18 +158,15 @@ async function openServer(url: string, options: DatabaseOptions): Promise<Databa
 const statementNames = new Map<string, string>();
 const MAX_NAMED_STATEMENTS = 2000;
 
-/**
- * The query config of a read: named, except full-text searches, which PostgreSQL must plan for their
- * words every time (a frequent word reads the table until enough rows match, a rare one the index;
- * a plan cached for one word would be far off for the next).
- */
+/** The query config of a read: named, unless it is to be planned each time (QueryOptions.planEachTime). */
 function readStatement(text: string, params?: readonly unknown[], options?: QueryOptions): pg.QueryConfig {
   const values = params as unknown[] | undefined;
   // Binary results: a text column's binary form is its UTF-8, passed on without decoding it here and
   // encoding it again on the socket (40 % of a page of attack events' CPU time in Node).
   const format = options?.bytes ? { binary: true, types: UNDECODED } : {};
   // Without values, pg sends the simple protocol, which also runs scripts of several statements.
-  if (!values?.length || text.includes("_tsquery(")) return { text, values, ...format };
+  // A list filtered by `q=` carries its words in the search function's call: planned each time too.
+  if (!values?.length || options?.planEachTime || text.includes("_tsquery(")) return { text, values, ...format };
   let name = statementNames.get(text);
   if (!name && statementNames.size < MAX_NAMED_STATEMENTS) {
     name = `wf_${createHash("sha1").update(text).digest("base64url").slice(0, 20)}`;

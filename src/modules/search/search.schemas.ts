@@ -9,7 +9,7 @@ export const SearchHitSchema = z
     id: z.string(),
     title: z.string().describe("One line naming the hit"),
     snippet: z.string().describe("The best matching passage, HTML-escaped, matches wrapped in <mark>…</mark>"),
-    score: z.number().describe("Relevance (PostgreSQL ts_rank_cd); higher is better, comparable within one search"),
+    score: z.number().describe("Relevance: PostgreSQL's cover density (ts_rank_cd) divided by the text's length in words, so that a long source does not outrank a fact for repeating a word; higher is better, comparable within one search"),
     link: z.string().describe("Path of the hit's resource"),
   })
   .meta({ id: "SearchHit" });
