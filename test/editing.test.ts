@@ -205,3 +205,29 @@ describe("list pages follow the facts they show", () => {
     expect((await testApp.http().get(other).expect(200)).headers.etag).toBe(otherBefore);
   });
 });
+
+describe("a source's counts follow the writes", () => {
+  const counts = async () => (await testApp.http().get(`/v1/sources/${MERIDIAN_ID}`).expect(200)).body.factCounts;
+
+  it("counts a claim and its excerpt when added, and no longer when deleted", async () => {
+    const before = await counts();
+    const added = await as(writer).post(`${EVENT}/claims`).send({
+      sourceId: MERIDIAN_ID, field: "launched", number: { value: 16 }, evidence: ["sent 16 drones against the Odesa region"],
+    }).expect(201);
+    expect(await counts()).toEqual({ ...before, attackEvents: before.attackEvents + 1, evidence: before.evidence + 1 });
+    await as(writer).delete(`/v1/claims/${added.body.id}`).expect(204);
+    expect(await counts()).toEqual(before);
+  });
+
+  it("counts a new fact, and not once an editor deleted it", async () => {
+    const before = await counts();
+    await as(writer).post("/v1/statements").send(governorQuote("st-governor-counted", "Air defence worked over Odesa until dawn.")).expect(201);
+    const path = "/v1/statements/st-governor-counted";
+    const created = await counts();
+    expect(created).toEqual({ ...before, statements: before.statements + 1, evidence: expect.any(Number) });
+    expect(created.evidence).toBeGreaterThan(before.evidence);
+    const etag = (await testApp.http().get(path).expect(200)).headers.etag!;
+    await as(writer).delete(path).set("if-match", etag).expect(204);
+    expect((await counts()).statements).toBe(before.statements);
+  });
+});

@@ -6,6 +6,7 @@ import {
 import type { SqlClient } from "./database.ts";
 import { IngestRejected } from "./ingest.ts";
 import { type ChangeContext, type ChangeAction, emptyRefreshSet, refreshFacts } from "./projection.ts";
+import { recountSources } from "./source-counts.ts";
 
 // Loads an air-attack tally file as one source's account, in one transaction: every row becomes
 // claims of that source (reported by the Air Force, the row's post kept as the evidence's locator),
@@ -123,12 +124,15 @@ export async function importAirAttacks(
   await checkExcerptsInBulk(tx, options.sourceId);
 
   const eventIds = [...refresh.attackEvent];
-  const changes = await refreshFacts(tx, { ...emptyRefreshSet(), actor: refresh.actor }, options.context);
+  // The file's source is in every batch: counted once, after the last (it may back a million facts).
+  const recount = { changed: [options.sourceId], gather: new Set<string>() };
+  const changes = await refreshFacts(tx, { ...emptyRefreshSet(), actor: refresh.actor }, options.context, recount);
   for (let index = 0; index < eventIds.length; index += BATCH) {
     const batch = { ...emptyRefreshSet(), attackEvent: new Set(eventIds.slice(index, index + BATCH)) };
-    changes.push(...(await refreshFacts(tx, batch, options.context)));
+    changes.push(...(await refreshFacts(tx, batch, options.context, recount)));
     progress("rendered", Math.min(index + BATCH, eventIds.length), eventIds.length);
   }
+  await recountSources(tx, recount.gather);
   for (const change of changes) summary.changes[change.action]++;
   await tx.query(`UPDATE sources SET bundle_digest = $2 WHERE id = $1`, [options.sourceId, digest]);
   return summary;

@@ -17,6 +17,7 @@ import {
   refreshFacts,
   resourceOf,
 } from "./projection.ts";
+import { NO_FACTS, recountSources, sourcesClaimingFacts } from "./source-counts.ts";
 
 // Editors' changes to single facts, claims and evidence. Each runs inside the caller's transaction
 // and ends by rendering what it touched (projection.ts), which writes the revisions.
@@ -89,6 +90,8 @@ export async function deleteFact(tx: SqlClient, kind: ResourceKind, id: string, 
     [id],
   );
   await writeRevision(tx, kind, id, row!.version, "delete", [], context);
+  // Rendered no more, so not through refreshFacts: its sources back one fact fewer.
+  await recountSources(tx, await sourcesClaimingFacts(tx, { ...NO_FACTS, [kind]: [id] }));
   if (kind === "actor") await refreshMentions(tx, [id], context);
   if (kind === "statement") await refreshAnswered(tx, id, context);
 }
@@ -188,7 +191,13 @@ export async function findClaim(sql: SqlClient, claimId: number, lock = false): 
   return { ...claim, subject: { kind: subjectKind, id: row.subjectId }, evidence: evidence.get(row.id) ?? [] };
 }
 
-async function refreshSubject(tx: SqlClient, subject: ClaimSubject, context: ChangeContext, extraStatements: (string | null)[] = []) {
+async function refreshSubject(
+  tx: SqlClient,
+  subject: ClaimSubject,
+  context: ChangeContext,
+  extraStatements: (string | null)[] = [],
+  sourcesChanged: string[] = [],
+) {
   const set = emptyRefreshSet();
   const resource = resourceOf(subject.kind);
   if (subject.kind === "impact" || subject.kind === "targetGroup") {
@@ -197,7 +206,7 @@ async function refreshSubject(tx: SqlClient, subject: ClaimSubject, context: Cha
     if (row) set[resource].add(row.parent);
   } else set[resource].add(subject.id);
   for (const id of extraStatements) if (id) set.statement.add(id);
-  return refreshFacts(tx, set, context);
+  return refreshFacts(tx, set, context, { changed: sourcesChanged });
 }
 
 /** `preferred: true` makes the claim's value the field's; the other claims on that field lose the mark. */
@@ -226,7 +235,8 @@ export async function patchClaim(
 
 export async function deleteClaim(tx: SqlClient, claim: ClaimRecord, context: ChangeContext): Promise<void> {
   await tx.query(`DELETE FROM claims WHERE id = $1`, [claim.id]);
-  await refreshSubject(tx, claim.subject, context, [claim.statementValueId]);
+  // The claim's source may have no other claim on the subject: it is counted again all the same.
+  await refreshSubject(tx, claim.subject, context, [claim.statementValueId], [claim.sourceId]);
 }
 
 /** Adds an excerpt to a claim: located in the claim's source, or checked at the offsets given. */

@@ -92,7 +92,8 @@ export async function applyParts(tx: SqlClient, parts: TakenApart, options: Appl
   const refresh = emptyRefreshSet();
   await writeFacts(tx, parts.facts, options, refresh, warnings);
   const counts = await writeClaims(tx, claims, options, refresh);
-  const changes = await refreshFacts(tx, refresh, options.context);
+  // The bundle's claims replace the source's own: those it no longer makes were deleted, on any fact.
+  const changes = await refreshFacts(tx, refresh, options.context, { changed: [options.sourceId] });
   return { sourceId: options.sourceId, unchanged: false, claims: counts, changes, matched, warnings };
 }
 

@@ -12,6 +12,7 @@ import {
 import { splitJoined } from "../modules/imports/air-attacks.parse.ts";
 import { type ActorNames, type ActorStub, type ClaimRow, loadActorNames, loadClaims } from "./claims-store.ts";
 import type { SqlClient } from "./database.ts";
+import { recountSources, sourcesClaimingFacts } from "./source-counts.ts";
 
 // The read model. After every write, each fact it touched is rendered again from its claims: the
 // item exactly as the API serves it (`doc`), the resolved values that filters and sorting use, the
@@ -663,7 +664,14 @@ function changedFields(before: Doc | null, after: Doc): string[] {
  * Actors go first: a changed name or alias changes the stubs and search text of the facts that
  * mention the actor, which are then rendered too.
  */
-export async function refreshFacts(tx: SqlClient, set: RefreshSet, context: ChangeContext): Promise<FactChange[]> {
+export interface SourceRecount {
+  /** Sources whose claims changed beyond the facts refreshed (a claim deleted): counted again too. */
+  changed?: string[];
+  /** Where to gather the sources to count again, for one count at the end (a import refreshes its events in batches). */
+  gather?: Set<string>;
+}
+
+export async function refreshFacts(tx: SqlClient, set: RefreshSet, context: ChangeContext, recount: SourceRecount = {}): Promise<FactChange[]> {
   const changes = await refreshKind(tx, "actor", [...set.actor], context);
   const renamed = changes.filter((change) => change.action !== "delete").map((change) => change.id);
   if (renamed.length > 0) {
@@ -675,6 +683,14 @@ export async function refreshFacts(tx: SqlClient, set: RefreshSet, context: Chan
   for (const kind of ["statement", "sanction", "attackEvent"] as const) {
     changes.push(...(await refreshKind(tx, kind, [...set[kind]], context)));
   }
+  // What a source backs changes with its claims and excerpts (on these facts, or, for the source
+  // written and those whose claims were deleted, anywhere) and with the facts' tombstones.
+  const claiming = await sourcesClaimingFacts(tx, {
+    actor: [...set.actor], statement: [...set.statement], sanction: [...set.sanction], attackEvent: [...set.attackEvent],
+  });
+  const sources = [...claiming, ...(recount.changed ?? []), ...(context.sourceId ? [context.sourceId] : [])];
+  if (recount.gather) for (const id of sources) recount.gather.add(id);
+  else await recountSources(tx, sources);
   return changes;
 }
 

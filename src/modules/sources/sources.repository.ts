@@ -5,19 +5,16 @@ import type { JsonTextPage } from "../../lib/pagination.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import type { Source, SourceSummary } from "./sources.schemas.ts";
 
-/** Live facts of one kind that this source makes claims about. */
-const countBacked = (table: string, column: string) =>
-  `(SELECT count(*)::int FROM ${table} f WHERE f.deleted_at IS NULL
-      AND EXISTS (SELECT 1 FROM claims c WHERE c.source_id = src.id AND c.${column} = f.id))`;
+// The counts are kept by every write (db/source-counts.ts); a source that backs nothing has no row.
+const WITH_COUNTS = "sources src LEFT JOIN source_fact_counts sfc ON sfc.source_id = src.id";
 
 const SUMMARY_FIELDS = `
   'id', src.id, 'publisher', src.publisher, 'title', src.title, 'authors', to_json(src.authors),
   'url', src.url, 'publishedOn', ${isoDate("src.published_on")}, 'language', src.language,
   'translationNote', src.translation_note, 'licence', src.licence,
   'factCounts', json_build_object(
-    'actors', ${countBacked("actors", "actor_id")}, 'statements', ${countBacked("statements", "statement_id")},
-    'sanctions', ${countBacked("sanctions", "sanction_id")}, 'attackEvents', ${countBacked("attack_events", "attack_event_id")},
-    'evidence', (SELECT count(*)::int FROM evidence e WHERE e.source_id = src.id)),
+    'actors', coalesce(sfc.actors, 0), 'statements', coalesce(sfc.statements, 0), 'sanctions', coalesce(sfc.sanctions, 0),
+    'attackEvents', coalesce(sfc.attack_events, 0), 'evidence', coalesce(sfc.evidence, 0)),
   'textSha256', src.text_sha256, 'textLength', src.text_length,
   'createdAt', ${isoTimestamp("src.created_at")}, 'updatedAt', ${isoTimestamp("src.updated_at")}`;
 
@@ -28,7 +25,7 @@ export interface SourceFilters extends Omit<CommonFilters, "sourceIds"> {
   count?: boolean;
 }
 
-const SOURCES: FactTable = { from: "sources src", alias: "src", dateColumn: "src.published_on" };
+const SOURCES: FactTable = { from: WITH_COUNTS, alias: "src", dateColumn: "src.published_on" };
 
 export function createSourcesRepository(sql: SqlClient) {
   return {
@@ -50,7 +47,7 @@ export function createSourcesRepository(sql: SqlClient) {
     /** Summaries for `include=sources`, in id order. */
     async summariesByIds(ids: string[]): Promise<SourceSummary[]> {
       const rows = await sql.query<{ item: SourceSummary }>(
-        `SELECT json_build_object(${SUMMARY_FIELDS}) AS item FROM sources src WHERE src.id = ANY($1) ORDER BY src.id`,
+        `SELECT json_build_object(${SUMMARY_FIELDS}) AS item FROM ${WITH_COUNTS} WHERE src.id = ANY($1) ORDER BY src.id`,
         [ids],
       );
       return rows.map((row) => row.item);
@@ -67,7 +64,7 @@ export function createSourcesRepository(sql: SqlClient) {
                                                          ORDER BY q.start, q."end"), '[]'::json)
                                  FROM (SELECT DISTINCT e.start, e."end", e.excerpt FROM evidence e WHERE e.source_id = src.id) q)
                   ${withText ? ", 'text', src.text" : ""}) AS item
-           FROM sources src WHERE src.id = $1`,
+           FROM ${WITH_COUNTS} WHERE src.id = $1`,
         [id],
       );
       return rows[0]?.item;
