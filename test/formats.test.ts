@@ -1,6 +1,7 @@
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchAll } from "./helpers/crawl.ts";
+import { createKey } from "./helpers/keys.ts";
 import { startTestApp, type TestApp } from "./helpers/test-app.ts";
 
 let testApp: TestApp;
@@ -137,6 +138,23 @@ describe("CSV", () => {
     );
     const event = parseCsv((await testApp.http().get("/v1/attack-events.csv?minLaunched=1").expect(200)).text)[0]!;
     expect(event).toMatchObject({ "launched.value": "15", "intercepted.value": "10", "impacts.peopleAffected.qualifier": "more_than" });
+  });
+});
+
+describe("CSV quoting", () => {
+  it("quotes a field with a straight quote, doubling it, and reads back as written", async () => {
+    const key = (await createKey(testApp, ["write"], "csv-quotes")).bearer;
+    const text = 'An invented test source. The group calls itself "Never, Ever" in its posts.';
+    await testApp.http().post("/v1/sources").set("authorization", key).send({
+      id: "csv-quotes-test", publisher: "Invented for tests", title: "Straight quotes", authors: [], publishedOn: "2022-12-11", language: "en", text,
+    }).expect(201);
+    const name = 'The "Never, Ever" group';
+    await testApp.http().post("/v1/actors").set("authorization", key).send({
+      id: "never-ever-group", sourceId: "csv-quotes-test", type: "organisation", name, evidence: ['calls itself "Never, Ever"'],
+    }).expect(201);
+    const csv = (await testApp.http().get("/v1/actors.csv?q=Never").expect(200)).text;
+    expect(csv).toContain('"The ""Never, Ever"" group"');
+    expect(parseCsv(csv).find((row) => row.id === "never-ever-group")!.name).toBe(name);
   });
 });
 

@@ -1,5 +1,4 @@
 import { Readable } from "node:stream";
-import { stringify } from "csv-stringify";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Page } from "./pagination.ts";
 import { Problem } from "./problem.ts";
@@ -101,33 +100,61 @@ async function* batchesFrom<Item>(first: Page<Item>, fetchPage: PageFetcher<Item
 /** A CSV column: its header and where its value is in the item (`said.date`, `about[].name`). */
 export type CsvColumn = string;
 
+type Cell = string | number | boolean | null;
+
 /**
- * The value at `path`: dots go into objects, `name[]` maps over an array, whose values are joined
- * with "; ". Missing and null values are empty cells.
+ * What reads a column's value at `path` of an item, the path parsed once for a whole export: dots go
+ * into objects, `name[]` maps over an array, whose values are joined with "; ". Missing and null
+ * values are empty cells.
  */
-export function pluck(item: unknown, path: string): string | number | boolean | null {
-  const values = pluckAll(item, path.split("."));
-  if (values.length === 0) return null;
-  if (path.includes("[]")) return values.map(String).join("; ");
-  return values[0] as string | number | boolean;
+function columnReader(path: string): (item: unknown) => Cell {
+  const steps = path.split(".").map((segment) => (segment.endsWith("[]") ? { key: segment.slice(0, -2), many: true } : { key: segment, many: false }));
+  const joined = path.includes("[]");
+  return (item) => {
+    const values: unknown[] = [];
+    collect(item, steps, 0, values);
+    if (values.length === 0) return null;
+    return joined ? values.map(String).join("; ") : (values[0] as Cell);
+  };
 }
 
-function pluckAll(value: unknown, segments: string[]): unknown[] {
-  if (value === null || value === undefined) return [];
-  const [segment, ...rest] = segments;
-  if (segment === undefined) return [value];
-  const isArray = segment.endsWith("[]");
-  const child = (value as Record<string, unknown>)[isArray ? segment.slice(0, -2) : segment];
-  if (isArray) return Array.isArray(child) ? child.flatMap((element) => pluckAll(element, rest)) : [];
-  return pluckAll(child, rest);
+function collect(value: unknown, steps: { key: string; many: boolean }[], at: number, into: unknown[]): void {
+  if (value === null || value === undefined) return;
+  if (at === steps.length) {
+    into.push(value);
+    return;
+  }
+  const { key, many } = steps[at]!;
+  const child = (value as Record<string, unknown>)[key];
+  if (!many) collect(child, steps, at + 1, into);
+  else if (Array.isArray(child)) for (const element of child) collect(element, steps, at + 1, into);
 }
 
 // A cell starting with one of these is a formula to a spreadsheet: quote it as text (OWASP CSV injection).
 const FORMULA_START = /^[=+@\t\r]/;
 
-function csvCell(value: string | number | boolean | null): string | number | boolean | null {
+function csvCell(value: Cell): Cell {
   return typeof value === "string" && FORMULA_START.test(value) ? `'${value}` : value;
 }
+
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/**
+ * One field of RFC 4180 CSV, as csv-stringify wrote it with its defaults (which exports used
+ * before): true is "1" and false empty, objects are JSON; a field with a quote, comma or line
+ * break is quoted, its quotes doubled.
+ */
+function csvField(value: unknown): string {
+  let text: string;
+  if (value === null || value === undefined || value === false) return "";
+  if (typeof value === "string") text = value;
+  else if (value === true) text = "1";
+  else if (typeof value === "object") text = JSON.stringify(value);
+  else text = String(value);
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+const csvRecord = (fields: readonly unknown[]) => `${fields.map(csvField).join(",")}\n`;
 
 export interface ListSendOptions<Item> {
   /** Used in the download's file name. */
@@ -165,21 +192,20 @@ export async function sendExport<Item>(request: FastifyRequest, reply: FastifyRe
   const failed = (error: unknown) => request.log.error({ err: error }, "export failed mid-stream");
   switch (format) {
     case "csv": {
-      // Headers are the column paths without "[]": `places.name` holds every place's name.
-      const columns = csvColumns.map((column) => ({ key: column, header: column.replaceAll("[]", "") }));
-      const csv = stringify({ header: true, columns, bom: true });
-      const rows = Readable.from(
-        (async function* () {
-          for await (const batch of batches) {
-            for (const item of batch) yield Object.fromEntries(csvColumns.map((column) => [column, csvCell(pluck(item, column))]));
-          }
-        })(),
+      // A BOM (spreadsheets then read UTF-8), then the header: the column paths without "[]"
+      // (`places.name` holds every place's name). A batch is one chunk of text.
+      const readers = csvColumns.map(columnReader);
+      const header = `\uFEFF${csvRecord(csvColumns.map((column) => column.replaceAll("[]", "")))}`;
+      return reply.type("text/csv; charset=utf-8").send(
+        Readable.from(
+          (async function* () {
+            yield header;
+            for await (const batch of batches) {
+              yield batch.map((item) => csvRecord(readers.map((read) => csvCell(read(item))))).join("");
+            }
+          })(),
+        ).on("error", failed),
       );
-      rows.on("error", (error) => {
-        failed(error);
-        csv.destroy(error);
-      });
-      return reply.type("text/csv; charset=utf-8").send(rows.pipe(csv));
     }
     case "ndjson":
       return reply.type("application/x-ndjson; charset=utf-8").send(
