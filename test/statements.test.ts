@@ -22,6 +22,14 @@ describe("GET /v1/statements", () => {
     expect(dates.slice(dated.length).every((date: string | null) => date === null)).toBe(true);
   });
 
+  it("pages by cursor in the same order, from the dated statements on to the undated ones", async () => {
+    const whole = ids((await testApp.http().get("/v1/statements?limit=100").expect(200)).body);
+    for (const limit of [1, 4, 7]) {
+      const paged = await fetchAll<{ id: string }>(testApp.http, `/v1/statements?limit=${limit}`);
+      expect(paged.map((item) => item.id), `limit=${limit}`).toEqual(whole);
+    }
+  });
+
   it("answers what John Kirby said, whichever name is used", async () => {
     const byId = await testApp.http().get("/v1/statements?speaker=john-kirby&limit=100").expect(200);
     const byAlias = await testApp.http().get("/v1/statements?speaker=Kirby&limit=100").expect(200);

@@ -1,5 +1,6 @@
 import { type CursorKeyKind } from "../lib/cursor.ts";
-import { type JsonTextPage, orderForCursor, toJsonTextPage, whereAfterCursor } from "../lib/pagination.ts";
+import { decodeCursor } from "../lib/cursor.ts";
+import { type JsonTextPage, keysetPage, toJsonTextPage } from "../lib/pagination.ts";
 import type { SqlFilter } from "../lib/sql-builder.ts";
 import type { SqlClient } from "./database.ts";
 
@@ -88,13 +89,11 @@ export async function runListQuery<Item>(sql: SqlClient, query: ListQuery): Prom
     );
     total = row?.total ?? 0;
   }
-  whereAfterCursor(filter, sort, idColumn, query.cursor);
   // Every column is text, read as bytes: the items' JSON is passed on as it is.
+  const columns = `${idColumn}::text AS id, ${sort.cursorKey} AS cursor_key, (${query.itemJson})::text AS item, ${query.itemHash ?? "NULL"}::text AS hash`;
+  const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort.kind);
   const rows = await sql.query<Parameters<typeof toJsonTextPage>[0][number]>(
-    `SELECT ${idColumn}::text, ${sort.cursorKey} AS cursor_key, (${query.itemJson})::text AS item, ${query.itemHash ?? "NULL"}::text AS hash
-       FROM ${table.from} ${filter.toSql()}
-       ${orderForCursor(sort.column, idColumn)}
-      LIMIT ${filter.param(query.limit + 1)}`,
+    keysetPage(filter, { columns, from: table.from, sortColumn: sort.column, idColumn, cursor, limit: query.limit + 1 }),
     filter.params,
     { bytes: true },
   );
