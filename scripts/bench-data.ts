@@ -227,7 +227,7 @@ export async function generateBenchData(url: string, rows: number, progress: Pro
     await client.query(`SELECT setval(pg_get_serial_sequence('evidence', 'id'), (SELECT max(id) FROM evidence))`);
     await timed("source counts", async () => {
       const sources = await client.query<{ id: string }>(`SELECT id FROM sources`);
-      await recountSources({ query: async (text, params) => (await client.query(text, params as unknown[])).rows }, sources.rows.map((row) => row.id));
+      await recountSources(asSqlClient(client), sources.rows.map((row) => row.id));
     });
     await timed("analyze", async () => void (await client.query(`VACUUM ANALYZE`)));
   } finally {
