@@ -17,7 +17,7 @@ import {
   refreshFacts,
   resourceOf,
 } from "./projection.ts";
-import { NO_FACTS, recountSources, sourcesClaimingFacts } from "./source-counts.ts";
+import { recountSources, sourcesClaimingFacts } from "./source-counts.ts";
 
 // Editors' changes to single facts, claims and evidence. Each runs inside the caller's transaction
 // and ends by rendering what it touched (projection.ts), which writes the revisions.
@@ -91,7 +91,7 @@ export async function deleteFact(tx: SqlClient, kind: ResourceKind, id: string, 
   );
   await writeRevision(tx, kind, id, row!.version, "delete", [], context);
   // Rendered no more, so not through refreshFacts: its sources back one fact fewer.
-  await recountSources(tx, await sourcesClaimingFacts(tx, { ...NO_FACTS, [kind]: [id] }));
+  await recountSources(tx, await sourcesClaimingFacts(tx, { ...emptyRefreshSet(), [kind]: new Set([id]) }));
   if (kind === "actor") await refreshMentions(tx, [id], context);
   if (kind === "statement") await refreshAnswered(tx, id, context);
 }

@@ -685,9 +685,7 @@ export async function refreshFacts(tx: SqlClient, set: RefreshSet, context: Chan
   }
   // What a source backs changes with its claims and excerpts (on these facts, or, for the source
   // written and those whose claims were deleted, anywhere) and with the facts' tombstones.
-  const claiming = await sourcesClaimingFacts(tx, {
-    actor: [...set.actor], statement: [...set.statement], sanction: [...set.sanction], attackEvent: [...set.attackEvent],
-  });
+  const claiming = await sourcesClaimingFacts(tx, set);
   const sources = [...claiming, ...(recount.changed ?? []), ...(context.sourceId ? [context.sourceId] : [])];
   if (recount.gather) for (const id of sources) recount.gather.add(id);
   else await recountSources(tx, sources);

@@ -1,4 +1,5 @@
 import type { SqlClient } from "./database.ts";
+import type { RefreshSet } from "./projection.ts";
 
 /**
  * Every source's counts, or those of `WHERE` sources: one pass over each source's claims, a fact
@@ -39,17 +40,14 @@ export async function recountSources(tx: SqlClient, sourceIds: Iterable<string>)
   );
 }
 
-type FactIds = Record<"actor" | "statement" | "sanction" | "attackEvent", string[]>;
-export const NO_FACTS: FactIds = { actor: [], statement: [], sanction: [], attackEvent: [] };
-
 /** The sources with a claim on any of these facts (or their impacts and target groups). */
-export async function sourcesClaimingFacts(tx: SqlClient, facts: FactIds): Promise<string[]> {
+export async function sourcesClaimingFacts(tx: SqlClient, facts: RefreshSet): Promise<string[]> {
   const rows = await tx.query<{ source_id: string }>(
     `SELECT DISTINCT source_id FROM claims
       WHERE actor_id = ANY($1) OR statement_id = ANY($2) OR sanction_id = ANY($3) OR attack_event_id = ANY($4)
          OR impact_id IN (SELECT id FROM attack_impacts WHERE event_id = ANY($4))
          OR target_group_id IN (SELECT id FROM sanction_target_groups WHERE sanction_id = ANY($3))`,
-    [facts.actor, facts.statement, facts.sanction, facts.attackEvent],
+    [[...facts.actor], [...facts.statement], [...facts.sanction], [...facts.attackEvent]],
   );
   return rows.map((row) => row.source_id);
 }
