@@ -103,6 +103,8 @@ export function benchActors(): { speakers: BenchActor[]; subjects: BenchActor[];
 
 /** The speaker the benchmark filters on: the most frequent one. */
 export const BUSIEST_SPEAKER_ID = benchActors().speakers[0]!.id;
+/** An attacker the benchmark pages the timeline of: one of the most frequent (a quarter of the attack events). */
+export const BUSIEST_ATTACKER_ID = benchActors().attackers[0]!.id;
 export const statementId = (index: number) => `st-bench-${String(index).padStart(7, "0")}`;
 export const attackEventId = (index: number) => `ae-bench-${String(index).padStart(7, "0")}`;
 

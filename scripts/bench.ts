@@ -19,7 +19,7 @@ import { isDeepStrictEqual, parseArgs } from "node:util";
 import autocannon from "autocannon";
 import pg from "pg";
 import {
-  benchDataReady, BUSIEST_SPEAKER_ID, consoleProgress, defaultBenchUrl, dropBenchDatabase, generateBenchData, RARE_WORD, statementId,
+  benchDataReady, BUSIEST_ATTACKER_ID, BUSIEST_SPEAKER_ID, consoleProgress, defaultBenchUrl, dropBenchDatabase, generateBenchData, RARE_WORD, statementId,
 } from "./bench-data.ts";
 
 const PROJECT_DIR = path.resolve(import.meta.dirname, "..");
@@ -82,6 +82,10 @@ async function scenarios(warfactsOrigin: string): Promise<Scenario[]> {
   const speakerPage1 = `/v1/statements?speaker=${BUSIEST_SPEAKER_ID}&from=2023-01-01&to=2023-12-31&limit=50`;
   const page1 = (await (await fetch(warfactsOrigin + speakerPage1)).json()) as { page?: { next?: string | null } };
   const speakerPage2 = page1.page?.next ?? `${speakerPage1}&cursor=none`;
+  // The timeline of an attacker in a quarter of the attack events (and a place of many), page 2.
+  const timelinePage1 = `/v1/actors/${BUSIEST_ATTACKER_ID}/timeline?limit=50`;
+  const timeline1 = (await (await fetch(warfactsOrigin + timelinePage1)).json()) as { page?: { next?: string | null } };
+  const timelinePage2 = timeline1.page?.next ?? `${timelinePage1}&cursor=none`;
   // Facts are spread evenly over four years: this many days hold about 10,000 statements.
   const exportTo = addDays(FIRST_DAY, Math.min(1460, Math.ceil((1461 * 10_000) / ROWS)) - 1);
   const detailIds = Array.from({ length: 50 }, (_, k) => statementId(Math.floor(((k + 0.5) * ROWS) / 50)));
@@ -114,6 +118,7 @@ async function scenarios(warfactsOrigin: string): Promise<Scenario[]> {
         platformatic: detailIds.map((id) => `/statements/${id}?${PLATFORMATIC_STATEMENT_FIELDS}`),
       },
     },
+    { name: "actor timeline of the busiest attacker, page 2 by cursor", paths: { warfacts: [timelinePage2] } },
     { name: "`/v1/search?q=drones`", paths: { warfacts: ["/v1/search?q=drones"] } },
     { name: "`/v1/search?q=\"air defence\"` (phrase)", paths: { warfacts: [`/v1/search?q=${encodeURIComponent('"air defence"')}`] } },
     { name: `\`/v1/search?q=${RARE_WORD}\` (rare)`, paths: { warfacts: [`/v1/search?q=${RARE_WORD}`] } },
@@ -201,9 +206,26 @@ async function stopProcess(child: ChildProcess): Promise<number | string | null>
   const exited = new Promise<number | string | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal)));
   signalGroup(child, "SIGTERM");
   const result = await Promise.race([exited, sleep(STOP_TIMEOUT_MS, "timeout" as const)]);
-  if (result !== "timeout") return result;
+  // npm exits on SIGTERM before the server under it has closed its database: wait for the whole group,
+  // or what the caller removes next (an embedded data directory) is still being written.
+  if (result !== "timeout" && (await groupGone(child, STOP_TIMEOUT_MS))) return result;
   signalGroup(child, "SIGKILL");
-  return exited;
+  await groupGone(child, STOP_TIMEOUT_MS);
+  return result === "timeout" ? exited : result;
+}
+
+/** True once no process of the child's group is left, false if some still is after `timeoutMs`. */
+async function groupGone(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      process.kill(-child.pid!, 0);
+    } catch {
+      return true;
+    }
+    if (performance.now() > deadline) return false;
+    await sleep(20);
+  }
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -1,6 +1,6 @@
 import type { SqlClient } from "../../db/database.ts";
 import { actorStubJson, apiEnum, factTimeJson, isoDate } from "../../db/sql-fragments.ts";
-import { decodeCursor, invalidCursor } from "../../lib/cursor.ts";
+import { type Cursor, decodeCursor, invalidCursor } from "../../lib/cursor.ts";
 import { orderForCursor, type Page, toPage, whereAfterCursor } from "../../lib/pagination.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import { type ActorStub, type TimelineEntry, timelineEntryTypeValues } from "./actors.timeline.schemas.ts";
@@ -15,21 +15,75 @@ export interface TimelineFilters {
   cursor?: string;
 }
 
+/** One way an actor takes part in facts of one type: the facts' table, their date, and how they name the actor. */
+interface RoleSource {
+  type: TimelineEntry["type"];
+  /** Orders an entry's roles as documented. */
+  rank: number;
+  role: string;
+  /** `statements s`: the facts' table and its alias. */
+  from: string;
+  alias: string;
+  date: string;
+  /** The condition that the fact names the actor, in terms of the alias; link tables through EXISTS (one row per fact). */
+  names: (actor: string) => string;
+}
+
+const linked = (table: string, factColumn: string, actorColumn: string, factId: string) => (actor: string) =>
+  `EXISTS (SELECT 1 FROM ${table} link WHERE link.${factColumn} = ${factId} AND link.${actorColumn} = ${actor})`;
+
+const ROLE_SOURCES: RoleSource[] = [
+  { type: "statement", rank: 1, role: "speaker", from: "statements s", alias: "s", date: "s.said_on", names: (actor) => `s.speaker_id = ${actor}` },
+  { type: "statement", rank: 2, role: "subject", from: "statements s", alias: "s", date: "s.said_on", names: linked("statement_subjects", "statement_id", "actor_id", "s.id") },
+  { type: "sanction", rank: 1, role: "authority", from: "sanctions sa", alias: "sa", date: "sa.announced_on", names: (actor) => `sa.authority_id = ${actor}` },
+  { type: "sanction", rank: 2, role: "target", from: "sanctions sa", alias: "sa", date: "sa.announced_on", names: linked("sanction_targets", "sanction_id", "actor_id", "sa.id") },
+  { type: "sanction", rank: 3, role: "subject", from: "sanctions sa", alias: "sa", date: "sa.announced_on", names: linked("sanction_subjects", "sanction_id", "actor_id", "sa.id") },
+  { type: "attack_event", rank: 1, role: "attacker", from: "attack_events ev", alias: "ev", date: "ev.occurred_on", names: (actor) => `ev.attacker_id = ${actor}` },
+  { type: "attack_event", rank: 2, role: "place", from: "attack_events ev", alias: "ev", date: "ev.occurred_on", names: linked("attack_event_places", "event_id", "actor_id", "ev.id") },
+  { type: "attack_event", rank: 3, role: "reporter", from: "attack_events ev", alias: "ev", date: "ev.occurred_on", names: (actor) => `ev.counts_reported_by_id = ${actor}` },
+  { type: "attack_event", rank: 4, role: "impact_place", from: "attack_events ev", alias: "ev", date: "ev.occurred_on", names: linked("attack_impacts", "event_id", "place_id", "ev.id") },
+  { type: "attack_event", rank: 5, role: "impact_reporter", from: "attack_events ev", alias: "ev", date: "ev.occurred_on", names: linked("attack_impacts", "event_id", "reported_by_id", "ev.id") },
+];
+
+/** Where a page starts and what it may hold, as SQL placeholders. */
+interface PageWindow {
+  actor: string;
+  /** The cursor's date and entry key; a null date: the cursor is among the undated entries. */
+  after?: { date: string | null; entryKey: string };
+  from?: string;
+  to?: string;
+  /** The page's size plus one. */
+  take: string;
+}
+
 /**
- * Every (fact, role) pair of the actor `actor`, found through the indexes on the actor columns and
- * link tables rather than by scanning the facts. `rank` orders an entry's roles as documented.
+ * The (fact, role) rows of one role source that the page can hold: a superset of them, read in date
+ * order off the actor's (actor, date) index, or the link table's, whichever PostgreSQL finds cheaper.
+ * The rest of the cursor's date after it; then the next `take` rows of later dates, with every row
+ * that shares the last one's date (so an entry key's order, in any collation, cannot cut a day in
+ * two); then the undated ones. An actor in a quarter of a million facts used to have every one of
+ * them read, grouped and sorted for each page (2.6 s).
  */
-const actorRoles = (actor: string) => `
-  SELECT 'statement' AS type, s.id, 1 AS rank, 'speaker' AS role FROM statements s WHERE s.speaker_id = ${actor}
-  UNION SELECT 'statement', link.statement_id, 2, 'subject' FROM statement_subjects link WHERE link.actor_id = ${actor}
-  UNION SELECT 'sanction', sa.id, 1, 'authority' FROM sanctions sa WHERE sa.authority_id = ${actor}
-  UNION SELECT 'sanction', link.sanction_id, 2, 'target' FROM sanction_targets link WHERE link.actor_id = ${actor}
-  UNION SELECT 'sanction', link.sanction_id, 3, 'subject' FROM sanction_subjects link WHERE link.actor_id = ${actor}
-  UNION SELECT 'attack_event', ev.id, 1, 'attacker' FROM attack_events ev WHERE ev.attacker_id = ${actor}
-  UNION SELECT 'attack_event', link.event_id, 2, 'place' FROM attack_event_places link WHERE link.actor_id = ${actor}
-  UNION SELECT 'attack_event', ev.id, 3, 'reporter' FROM attack_events ev WHERE ev.counts_reported_by_id = ${actor}
-  UNION SELECT 'attack_event', im.event_id, 4, 'impact_place' FROM attack_impacts im WHERE im.place_id = ${actor}
-  UNION SELECT 'attack_event', im.event_id, 5, 'impact_reporter' FROM attack_impacts im WHERE im.reported_by_id = ${actor}`;
+function roleRows(source: RoleSource, window: PageWindow): string[] {
+  const { alias, date } = source;
+  const entryKey = `('${source.type}:' || ${alias}.id) COLLATE "C"`;
+  const select = (condition: string, tail = "") =>
+    `(SELECT '${source.type}'::text AS type, ${alias}.id, ${source.rank} AS rank, '${source.role}'::text AS role
+        FROM ${source.from} WHERE ${source.names(window.actor)} AND ${alias}.deleted_at IS NULL AND ${condition} ${tail})`;
+  const range = [window.from ? `${date} >= ${window.from}::date` : "", window.to ? `${date} <= ${window.to}::date` : ""].filter(Boolean);
+  const dated = (condition: string) => [condition, ...range].join(" AND ");
+  const nextDays = (condition: string) => select(dated(condition), `ORDER BY ${date} FETCH FIRST ${window.take} ROWS WITH TIES`);
+  // Dates bound the page to dated entries; undated ones sort last.
+  const undated = (condition = "") => (range.length > 0 ? [] : [select(`${date} IS NULL${condition}`)]);
+  const { after } = window;
+  if (!after) return [nextDays(`${date} IS NOT NULL`), ...undated()];
+  if (after.date === null) return undated(` AND ${entryKey} > ${after.entryKey}`);
+  return [
+    select(dated(`${date} = ${after.date}::date AND ${entryKey} > ${after.entryKey}`)),
+    nextDays(`${date} > ${after.date}::date`),
+    ...undated(),
+  ];
+}
 
 // One row per fact, whatever its type. `day` (the ISO date as text) and `entry_key` (`type:id`) are
 // the keyset: compared as text in the C collation, so the order is the same on every database and
@@ -56,8 +110,9 @@ const ENTRIES = `
 const ENTRY_KEY = new RegExp(`^(${timelineEntryTypeValues.join("|")}):.`, "s");
 
 /** A timeline cursor is a date cursor whose id is an entry key; a list's cursor pasted here is not. */
-function checkCursor(value: string): void {
-  if (ENTRY_KEY.test(decodeCursor(value, "date").id)) return;
+function readCursor(value: string): Cursor {
+  const cursor = decodeCursor(value, "date");
+  if (ENTRY_KEY.test(cursor.id)) return cursor;
   throw invalidCursor();
 }
 
@@ -65,30 +120,40 @@ export function createActorTimelineRepository(sql: SqlClient) {
   return {
     /** A page of the actor's timeline, or undefined when no actor has the id. One query per page. */
     async find(actorId: string, filters: TimelineFilters): Promise<(Page<TimelineItem> & { actor: ActorStub }) | undefined> {
-      if (filters.cursor) checkCursor(filters.cursor);
+      const cursor = filters.cursor === undefined ? undefined : readCursor(filters.cursor);
       const filter = new SqlFilter();
-      const actor = filter.param(actorId);
-      if (filters.types) filter.where(`e.type = ANY(${filter.param(filters.types)}::text[])`);
-      if (filters.from) filter.where(`e.day >= ${filter.param(filters.from)}`);
-      if (filters.to) filter.where(`e.day <= ${filter.param(filters.to)}`);
+      const window: PageWindow = {
+        actor: filter.param(actorId),
+        after: cursor && { date: cursor.key === null ? null : filter.param(cursor.key), entryKey: filter.param(cursor.id) },
+        from: filters.from === undefined ? undefined : filter.param(filters.from),
+        to: filters.to === undefined ? undefined : filter.param(filters.to),
+        take: filter.param(filters.limit + 1),
+      };
+      const sources = ROLE_SOURCES.filter((source) => !filters.types || filters.types.includes(source.type));
+      // The role rows are a superset of the page's: the exact cursor, order and limit apply to their entries.
       whereAfterCursor(filter, { column: "e.day", kind: "date" }, "e.entry_key", filters.cursor);
+      const roles = sources.length === 0 ? "SELECT NULL::text AS type, NULL::text AS id, 0 AS rank, NULL::text AS role WHERE false"
+        : sources.flatMap((source) => roleRows(source, window)).join("\n  UNION ALL ");
       // The actor's stub is the one left row: none of its facts still gives it, with a null entry.
       const rows = await sql.query<{ actor: ActorStub | null; id: string | null; cursor_key: string | null; item: TimelineItem }>(
-        `WITH roles AS (${actorRoles(actor)}),
+        `WITH roles AS (${roles}),
          facts AS (
            SELECT type, id, (type || ':' || id) COLLATE "C" AS entry_key, array_agg(role ORDER BY rank) AS roles
-             FROM roles GROUP BY type, id),
+             FROM (SELECT DISTINCT type, id, rank, role FROM roles) role GROUP BY type, id),
          entries AS (${ENTRIES})
          SELECT actor.stub AS actor, page.entry_key AS id, page.day AS cursor_key, page.item
-           FROM (SELECT ${actorStubJson(actor)} AS stub) actor
+           FROM (SELECT ${actorStubJson(window.actor)} AS stub) actor
            LEFT JOIN (
              SELECT e.day, e.entry_key,
                     json_build_object('type', e.type, 'id', e.id, 'date', e.fact_time, 'title', e.title, 'roles', e.roles) AS item
                FROM entries e ${filter.toSql()}
               ${orderForCursor("e.day", "e.entry_key")}
-              LIMIT ${filter.param(filters.limit + 1)}) page ON true
+              LIMIT ${window.take}) page ON true
           ${orderForCursor("page.day", "page.entry_key")}`,
         filter.params,
+        // Planned for this actor: whether its facts are best read in date order or through a link
+        // table depends on how many it has in each role, which PostgreSQL's statistics know.
+        { planEachTime: true },
       );
       const stub = rows[0]?.actor;
       if (!stub) return undefined;
