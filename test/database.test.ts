@@ -61,6 +61,23 @@ describe("seeding", () => {
     expect(await rowCounts()).toEqual(before);
   });
 
+  it("brings a curated source's metadata back when it drifted, and leaves an unchanged source alone", async () => {
+    const id = curatedSources[0]!.source.id;
+    const read = async () => (await testApp.http().get(`/v1/sources/${id}`).expect(200)).body;
+    const curated = await read();
+    // (A source's text cannot change once evidence quotes it: a trigger refuses.)
+    await testApp.database.sql.query("UPDATE sources SET title = 'Edited', authors = '{}' WHERE id = $1", [id]);
+    expect(await read()).toMatchObject({ title: "Edited", authors: [] });
+
+    await loadCuratedSources(testApp.database, curatedSources);
+    const restored = await read();
+    expect(restored).toMatchObject({ title: curated.title, authors: curated.authors, textSha256: curated.textSha256 });
+    expect(restored.updatedAt > curated.updatedAt).toBe(true);
+
+    await loadCuratedSources(testApp.database, curatedSources);
+    expect((await read()).updatedAt, "an unchanged source is not written").toBe(restored.updatedAt);
+  });
+
   it("changes nothing when the same bundle is compared claim by claim: no updatedAt, no version, no revision", async () => {
     const lists = ["/v1/actors", "/v1/statements", "/v1/sanctions", "/v1/attack-events"];
     const read = async () => Promise.all(lists.map(async (path) => (await testApp.http().get(`${path}?limit=100`).expect(200)).body.data));

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { CuratedSource } from "../../prisma/seed/types.ts";
@@ -74,14 +75,24 @@ function sourceValues(source: SourceRecord) {
     source.translationNote ?? null, source.licence ?? null, source.text];
 }
 
+// The stored source as sourceValues gives it, the text by its hash (kept by a trigger), each value cast as its column is.
+const STORED_SOURCE = `(publisher, title, authors, url, published_on, language, translation_note, licence, text_sha256)
+  IS NOT DISTINCT FROM ($2::text, $3::text, $4::text[], $5::text, $6::date, $7::text, $8::text, $9::text, $10::text)`;
+
 /** Inserts the source, or brings its metadata up to date; `updated_at` moves only when something changed. */
 export async function saveSource(tx: SqlClient, source: SourceRecord): Promise<void> {
+  // Compared first, by the text's hash, and locked as the upsert would lock it: the upsert computes
+  // the search vector of the whole text before it finds nothing changed (most of a warm start's seeding).
+  const values = sourceValues(source);
+  const textSha256 = createHash("sha256").update(source.text).digest("hex");
+  const unchanged = await tx.query(`SELECT 1 FROM sources WHERE id = $1 AND ${STORED_SOURCE} FOR UPDATE`, [source.id, ...values.slice(0, -1), textSha256]);
+  if (unchanged.length > 0) return;
   await tx.query(
     `INSERT INTO sources (id, ${SOURCE_COLUMNS.join(", ")}) VALUES ($1, ${SOURCE_COLUMNS.map((_, index) => `$${index + 2}`).join(", ")})
      ON CONFLICT (id) DO UPDATE SET ${SOURCE_COLUMNS.map((column) => `${column} = EXCLUDED.${column}`).join(", ")}, updated_at = now()
       WHERE (${SOURCE_COLUMNS.map((column) => `sources.${column}`).join(", ")}) IS DISTINCT FROM
             (${SOURCE_COLUMNS.map((column) => `EXCLUDED.${column}`).join(", ")})`,
-    [source.id, ...sourceValues(source)],
+    [source.id, ...values],
   );
 }
 
