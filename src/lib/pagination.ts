@@ -1,4 +1,4 @@
-import { type Cursor, type CursorKeyKind, decodeCursor, encodeCursor } from "./cursor.ts";
+import { type Cursor, encodeCursor } from "./cursor.ts";
 import type { SqlFilter } from "./sql-builder.ts";
 
 export interface Page<Item> {
@@ -7,18 +7,12 @@ export interface Page<Item> {
 }
 
 /**
- * Restricts `filter` to the rows after `cursor` in the order `sortColumn ASC NULLS LAST, idColumn ASC`
- * (PostgreSQL's default for ASC, so a plain `(sort, id)` index serves it).
+ * Restricts `filter` to the rows after `cursor` in the order `sortColumn ASC NULLS LAST, idColumn ASC`:
+ * one condition, for a few rows already found (an actor's timeline entries); a table's list seeks
+ * its index through keysetPage instead.
  */
-export function whereAfterCursor(
-  filter: SqlFilter,
-  sort: { column: string; kind: CursorKeyKind },
-  idColumn: string,
-  cursorValue?: string,
-): void {
-  if (!cursorValue) return;
-  const cursor: Cursor = decodeCursor(cursorValue, sort.kind);
-  const sortColumn = sort.column;
+export function whereAfterCursor(filter: SqlFilter, sortColumn: string, idColumn: string, cursor?: Cursor): void {
+  if (!cursor) return;
   const id = filter.param(cursor.id);
   if (cursor.key === null) {
     filter.where(`(${sortColumn} IS NULL AND ${idColumn} > ${id})`);

@@ -15,17 +15,20 @@ export interface TimelineFilters {
   cursor?: string;
 }
 
-/** One way an actor takes part in facts of one type: the facts' table, their date, and how they name the actor. */
+/** The table of each entry type's facts, its alias and the facts' date. */
+const FACT_TABLES: Record<TimelineEntry["type"], { from: string; alias: string; date: string }> = {
+  statement: { from: "statements s", alias: "s", date: "s.said_on" },
+  sanction: { from: "sanctions sa", alias: "sa", date: "sa.announced_on" },
+  attack_event: { from: "attack_events ev", alias: "ev", date: "ev.occurred_on" },
+};
+
+/** One way an actor takes part in facts of one type. */
 interface RoleSource {
   type: TimelineEntry["type"];
   /** Orders an entry's roles as documented. */
   rank: number;
   role: string;
-  /** `statements s`: the facts' table and its alias. */
-  from: string;
-  alias: string;
-  date: string;
-  /** The condition that the fact names the actor, in terms of the alias; link tables through EXISTS (one row per fact). */
+  /** The condition that the fact names the actor, in terms of the type's alias; link tables through EXISTS (one row per fact). */
   names: (actor: string) => string;
 }
 
@@ -33,16 +36,16 @@ const linked = (table: string, factColumn: string, actorColumn: string, factId: 
   `EXISTS (SELECT 1 FROM ${table} link WHERE link.${factColumn} = ${factId} AND link.${actorColumn} = ${actor})`;
 
 const ROLE_SOURCES: RoleSource[] = [
-  { type: "statement", rank: 1, role: "speaker", from: "statements s", alias: "s", date: "s.said_on", names: (actor) => `s.speaker_id = ${actor}` },
-  { type: "statement", rank: 2, role: "subject", from: "statements s", alias: "s", date: "s.said_on", names: linked("statement_subjects", "statement_id", "actor_id", "s.id") },
-  { type: "sanction", rank: 1, role: "authority", from: "sanctions sa", alias: "sa", date: "sa.announced_on", names: (actor) => `sa.authority_id = ${actor}` },
-  { type: "sanction", rank: 2, role: "target", from: "sanctions sa", alias: "sa", date: "sa.announced_on", names: linked("sanction_targets", "sanction_id", "actor_id", "sa.id") },
-  { type: "sanction", rank: 3, role: "subject", from: "sanctions sa", alias: "sa", date: "sa.announced_on", names: linked("sanction_subjects", "sanction_id", "actor_id", "sa.id") },
-  { type: "attack_event", rank: 1, role: "attacker", from: "attack_events ev", alias: "ev", date: "ev.occurred_on", names: (actor) => `ev.attacker_id = ${actor}` },
-  { type: "attack_event", rank: 2, role: "place", from: "attack_events ev", alias: "ev", date: "ev.occurred_on", names: linked("attack_event_places", "event_id", "actor_id", "ev.id") },
-  { type: "attack_event", rank: 3, role: "reporter", from: "attack_events ev", alias: "ev", date: "ev.occurred_on", names: (actor) => `ev.counts_reported_by_id = ${actor}` },
-  { type: "attack_event", rank: 4, role: "impact_place", from: "attack_events ev", alias: "ev", date: "ev.occurred_on", names: linked("attack_impacts", "event_id", "place_id", "ev.id") },
-  { type: "attack_event", rank: 5, role: "impact_reporter", from: "attack_events ev", alias: "ev", date: "ev.occurred_on", names: linked("attack_impacts", "event_id", "reported_by_id", "ev.id") },
+  { type: "statement", rank: 1, role: "speaker", names: (actor) => `s.speaker_id = ${actor}` },
+  { type: "statement", rank: 2, role: "subject", names: linked("statement_subjects", "statement_id", "actor_id", "s.id") },
+  { type: "sanction", rank: 1, role: "authority", names: (actor) => `sa.authority_id = ${actor}` },
+  { type: "sanction", rank: 2, role: "target", names: linked("sanction_targets", "sanction_id", "actor_id", "sa.id") },
+  { type: "sanction", rank: 3, role: "subject", names: linked("sanction_subjects", "sanction_id", "actor_id", "sa.id") },
+  { type: "attack_event", rank: 1, role: "attacker", names: (actor) => `ev.attacker_id = ${actor}` },
+  { type: "attack_event", rank: 2, role: "place", names: linked("attack_event_places", "event_id", "actor_id", "ev.id") },
+  { type: "attack_event", rank: 3, role: "reporter", names: (actor) => `ev.counts_reported_by_id = ${actor}` },
+  { type: "attack_event", rank: 4, role: "impact_place", names: linked("attack_impacts", "event_id", "place_id", "ev.id") },
+  { type: "attack_event", rank: 5, role: "impact_reporter", names: linked("attack_impacts", "event_id", "reported_by_id", "ev.id") },
 ];
 
 /** Where a page starts and what it may hold, as SQL placeholders. */
@@ -65,11 +68,11 @@ interface PageWindow {
  * them read, grouped and sorted for each page (2.6 s).
  */
 function roleRows(source: RoleSource, window: PageWindow): string[] {
-  const { alias, date } = source;
+  const { from, alias, date } = FACT_TABLES[source.type];
   const entryKey = `('${source.type}:' || ${alias}.id) COLLATE "C"`;
   const select = (condition: string, tail = "") =>
     `(SELECT '${source.type}'::text AS type, ${alias}.id, ${source.rank} AS rank, '${source.role}'::text AS role
-        FROM ${source.from} WHERE ${source.names(window.actor)} AND ${alias}.deleted_at IS NULL AND ${condition} ${tail})`;
+        FROM ${from} WHERE ${source.names(window.actor)} AND ${alias}.deleted_at IS NULL AND ${condition} ${tail})`;
   const range = [window.from ? `${date} >= ${window.from}::date` : "", window.to ? `${date} <= ${window.to}::date` : ""].filter(Boolean);
   const dated = (condition: string) => [condition, ...range].join(" AND ");
   const nextDays = (condition: string) => select(dated(condition), `ORDER BY ${date} FETCH FIRST ${window.take} ROWS WITH TIES`);
@@ -131,9 +134,9 @@ export function createActorTimelineRepository(sql: SqlClient) {
       };
       const sources = ROLE_SOURCES.filter((source) => !filters.types || filters.types.includes(source.type));
       // The role rows are a superset of the page's: the exact cursor, order and limit apply to their entries.
-      whereAfterCursor(filter, { column: "e.day", kind: "date" }, "e.entry_key", filters.cursor);
-      const roles = sources.length === 0 ? "SELECT NULL::text AS type, NULL::text AS id, 0 AS rank, NULL::text AS role WHERE false"
-        : sources.flatMap((source) => roleRows(source, window)).join("\n  UNION ALL ");
+      whereAfterCursor(filter, "e.day", "e.entry_key", cursor);
+      // `type=` names one type at least: some role source is left.
+      const roles = sources.flatMap((source) => roleRows(source, window)).join("\n  UNION ALL ");
       // The actor's stub is the one left row: none of its facts still gives it, with a null entry.
       const rows = await sql.query<{ actor: ActorStub | null; id: string | null; cursor_key: string | null; item: TimelineItem }>(
         `WITH roles AS (${roles}),
