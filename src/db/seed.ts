@@ -68,16 +68,24 @@ export interface SourceRecord {
   text: string;
 }
 
-const SOURCE_COLUMNS = ["publisher", "title", "authors", "url", "published_on", "language", "translation_note", "licence", "text"] as const;
+/** The source's columns as sourceValues gives them, each with its type (for comparing parameters with it). */
+const SOURCE_COLUMN_TYPES = {
+  publisher: "text", title: "text", authors: "text[]", url: "text", published_on: "date", language: "text",
+  translation_note: "text", licence: "text", text: "text",
+} as const;
+const SOURCE_COLUMNS = Object.keys(SOURCE_COLUMN_TYPES) as (keyof typeof SOURCE_COLUMN_TYPES)[];
 
 function sourceValues(source: SourceRecord) {
   return [source.publisher, source.title, source.authors, source.url ?? null, source.publishedOn, source.language,
     source.translationNote ?? null, source.licence ?? null, source.text];
 }
 
-// The stored source as sourceValues gives it, the text by its hash (kept by a trigger), each value cast as its column is.
-const STORED_SOURCE = `(publisher, title, authors, url, published_on, language, translation_note, licence, text_sha256)
-  IS NOT DISTINCT FROM ($2::text, $3::text, $4::text[], $5::text, $6::date, $7::text, $8::text, $9::text, $10::text)`;
+// The stored source as sourceValues gives it ($2 on), the text compared by its hash (kept by a trigger).
+const STORED_SOURCE = (() => {
+  const columns = SOURCE_COLUMNS.map((column) => (column === "text" ? "text_sha256" : column));
+  const values = SOURCE_COLUMNS.map((column, index) => `$${index + 2}::${SOURCE_COLUMN_TYPES[column]}`);
+  return `(${columns.join(", ")}) IS NOT DISTINCT FROM (${values.join(", ")})`;
+})();
 
 /** Inserts the source, or brings its metadata up to date; `updated_at` moves only when something changed. */
 export async function saveSource(tx: SqlClient, source: SourceRecord): Promise<void> {
@@ -85,7 +93,8 @@ export async function saveSource(tx: SqlClient, source: SourceRecord): Promise<v
   // the search vector of the whole text before it finds nothing changed (most of a warm start's seeding).
   const values = sourceValues(source);
   const textSha256 = createHash("sha256").update(source.text).digest("hex");
-  const unchanged = await tx.query(`SELECT 1 FROM sources WHERE id = $1 AND ${STORED_SOURCE} FOR UPDATE`, [source.id, ...values.slice(0, -1), textSha256]);
+  const stored = values.map((value, index) => (SOURCE_COLUMNS[index] === "text" ? textSha256 : value));
+  const unchanged = await tx.query(`SELECT 1 FROM sources WHERE id = $1 AND ${STORED_SOURCE} FOR UPDATE`, [source.id, ...stored]);
   if (unchanged.length > 0) return;
   await tx.query(
     `INSERT INTO sources (id, ${SOURCE_COLUMNS.join(", ")}) VALUES ($1, ${SOURCE_COLUMNS.map((_, index) => `$${index + 2}`).join(", ")})
