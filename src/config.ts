@@ -51,7 +51,10 @@ export interface Config {
   databaseUrl: string;
   /** Read replicas (streaming standbys of databaseUrl) that take the read path; ignored on the embedded database. */
   databaseReadUrls: string[];
-  /** Per database: the primary's pool and each replica's have this many connections. */
+  /**
+   * Per database: the primary's pool and each replica's have this many connections, and as many again
+   * for the reads that are planned for their values (search, timelines).
+   */
   databasePoolSize: number;
   /** PostgreSQL server only: opening a connection, or waiting for a free one in the pool. */
   databaseConnectTimeoutMs: number;

@@ -103,3 +103,23 @@ describe("excerpt offsets", () => {
     expect(() => locateExcerpt("abc", "d")).toThrow(/not found/);
   });
 });
+
+describe.skipIf(!process.env.DATABASE_URL?.startsWith("postgres"))("reads on a PostgreSQL server", () => {
+  const modeOf = async (planEachTime: boolean, withValue: boolean) => {
+    const text = withValue ? "SELECT current_setting('plan_cache_mode') AS mode, $1::int AS n" : "SELECT current_setting('plan_cache_mode') AS mode";
+    const rows = await testApp.database.sql.query<{ mode: string }>(text, withValue ? [1] : [], { planEachTime });
+    return rows[0]!.mode;
+  };
+
+  it("planned for their values run on connections that keep no plan; every other read keeps its plan", async () => {
+    // Several at once, so that several connections of each pool answer, new ones among them.
+    const planned = await Promise.all(Array.from({ length: 12 }, (_, k) => modeOf(true, k % 2 === 0)));
+    const kept = await Promise.all(Array.from({ length: 12 }, (_, k) => modeOf(false, k % 2 === 0)));
+    expect(new Set(planned)).toEqual(new Set(["force_custom_plan"]));
+    expect(new Set(kept)).toEqual(new Set(["auto"]));
+    // A search (its words in a tsquery) goes to the planned connections without being told.
+    const [sniffed] = await testApp.database.sql.query<{ mode: string }>(
+      "SELECT current_setting('plan_cache_mode') AS mode WHERE to_tsvector('english', 'drones') @@ websearch_to_tsquery('english', $1)", ["drone"]);
+    expect(sniffed?.mode).toBe("force_custom_plan");
+  });
+});

@@ -17,9 +17,10 @@ export interface QueryOptions {
    */
   bytes?: boolean;
   /**
-   * Planned for its values on every run, never prepared once for all: for a query whose best plan
-   * depends on them (a frequent word's matches are read off the date index, a rare word's off the
-   * search index; one cached plan would be far off for the other).
+   * Planned for its values on every run, never with one plan for all (on a server: prepared, on
+   * connections that keep no plan): for a query whose best plan depends on them (a frequent word's
+   * matches are read off the date index, a rare word's off the search index; one cached plan would
+   * be far off for the other).
    */
   planEachTime?: boolean;
 }
@@ -78,9 +79,35 @@ export async function openDatabase(url: string, options: DatabaseOptions): Promi
 /** A read replica's own pool: plain SQL only (reads never go through Prisma). */
 export function openReadReplica(url: string, options: DatabaseOptions): { sql: SqlClient; close(): Promise<void> } {
   const pool = newPool(url, options);
+  const plannedPool = newPlannedPool(url, options);
   return {
-    sql: { query: async (text, params, options) => (await pool.query(readStatement(text, params, options))).rows },
-    close: () => pool.end(),
+    sql: readClient(pool, plannedPool),
+    close: async () => {
+      await Promise.all([pool.end(), plannedPool.end()]);
+    },
+  };
+}
+
+/**
+ * Connections that plan every run of a prepared statement for its values (QueryOptions.planEachTime):
+ * prepared, such a query is parsed once per connection, where the search's twenty-branch text took
+ * longer to parse and analyse (1.6–3.4 ms) than to plan, on every request. Its own pool, of the
+ * same size as the other: a setting of the session, where the other connections keep plans.
+ */
+function newPlannedPool(url: string, options: DatabaseOptions): pg.Pool {
+  const pool = newPool(url, options);
+  // Queued on the new connection before the pool hands it out, so it runs before any query.
+  pool.on("connect", (client) => void client.query("SET plan_cache_mode = force_custom_plan").catch(() => {}));
+  return pool;
+}
+
+/** The read path on a server: each statement named by its text, on the pool its planning needs. */
+function readClient(pool: pg.Pool, plannedPool: pg.Pool): SqlClient {
+  return {
+    query: async (text, params, options) => {
+      const statement = readStatement(text, params, options);
+      return (await (statement.planned ? plannedPool : pool).query(statement.config)).rows;
+    },
   };
 }
 
@@ -101,9 +128,10 @@ function newPool(url: string, options: DatabaseOptions): pg.Pool {
 
 async function openServer(url: string, options: DatabaseOptions): Promise<Database> {
   const pool = newPool(url, options);
+  const plannedPool = newPlannedPool(url, options);
   return {
     kind: "server",
-    sql: { query: async (text, params, options) => (await pool.query(readStatement(text, params, options))).rows },
+    sql: readClient(pool, plannedPool),
     async withSession(work) {
       const client = await pool.connect();
       try {
@@ -146,7 +174,7 @@ async function openServer(url: string, options: DatabaseOptions): Promise<Databa
       }
     },
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), plannedPool.end()]);
     },
   };
 }
@@ -158,22 +186,26 @@ async function openServer(url: string, options: DatabaseOptions): Promise<Databa
 const statementNames = new Map<string, string>();
 const MAX_NAMED_STATEMENTS = 2000;
 
-/** The query config of a read: named, unless it is to be planned each time (QueryOptions.planEachTime). */
-function readStatement(text: string, params?: readonly unknown[], options?: QueryOptions): pg.QueryConfig {
+/**
+ * The query config of a read, named by its text, and whether it is to be planned for its values on
+ * every run (QueryOptions.planEachTime): then it goes to the connections that never keep a plan.
+ */
+function readStatement(text: string, params?: readonly unknown[], options?: QueryOptions): { config: pg.QueryConfig; planned: boolean } {
   const values = params as unknown[] | undefined;
   // Binary results, each column a Buffer of its UTF-8 (pg-protocol still reads a field as a string,
   // which pg turns back into bytes: as much work as text results and Buffer.from, and less than
   // keeping strings and joining them, measured: the page is spliced from the Buffers as they are).
   const format = options?.bytes ? { binary: true, types: UNDECODED } : {};
-  // Without values, pg sends the simple protocol, which also runs scripts of several statements.
   // A list filtered by `q=` carries its words in the search function's call: planned each time too.
-  if (!values?.length || options?.planEachTime || text.includes("_tsquery(")) return { text, values, ...format };
+  const planned = options?.planEachTime === true || text.includes("_tsquery(");
+  // Without values, pg sends the simple protocol, which also runs scripts of several statements.
+  if (!values?.length) return { config: { text, values, ...format }, planned };
   let name = statementNames.get(text);
   if (!name && statementNames.size < MAX_NAMED_STATEMENTS) {
     name = `wf_${createHash("sha1").update(text).digest("base64url").slice(0, 20)}`;
     statementNames.set(text, name);
   }
-  return { name, text, values, ...format };
+  return { config: { name, text, values, ...format }, planned };
 }
 
 const UNDECODED = { getTypeParser: () => (value: Buffer) => value } as unknown as pg.CustomTypesConfig;
