@@ -303,6 +303,7 @@ interface Run {
   requests: number;
   seconds: number;
   p50: number[];
+  p95: number[];
   p99: number[];
   non2xx: number;
   errors: number;
@@ -310,24 +311,39 @@ interface Run {
   postgresCpu: number;
 }
 
-function load(origin: string, paths: string[], seconds: number, connections = CONNECTIONS): Promise<autocannon.Result> {
-  return autocannon({
-    url: origin, connections, duration: seconds, workers: 1, timeout: 30,
-    requests: paths.map((requestPath) => ({ method: "GET", path: requestPath })),
+/** One load of `paths`: autocannon's result, and the 95th percentile of its response times (autocannon has none). */
+async function load(origin: string, paths: string[], seconds: number, connections = CONNECTIONS): Promise<{ result: autocannon.Result; p95: number }> {
+  const responseTimes: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const options = {
+      url: origin, connections, duration: seconds, timeout: 30,
+      requests: paths.map((requestPath) => ({ method: "GET" as const, path: requestPath })),
+    };
+    const instance = autocannon(options, (error, finished) => (error ? reject(error) : resolve(finished)));
+    instance.on("response", (_client, _status, _bytes, responseTime) => responseTimes.push(responseTime));
   });
+  return { result, p95: percentile(responseTimes, 0.95) };
+}
+
+/** The value that `share` of `values` are at or below (nearest rank), rounded to 0.1 ms; 0 for none. */
+function percentile(values: number[], share: number): number {
+  if (values.length === 0) return 0;
+  const sorted = Float64Array.from(values).sort();
+  return round(sorted[Math.max(0, Math.ceil(share * sorted.length) - 1)]!);
 }
 
 async function measure(server: Server, scenario: Scenario, paths: string[], admin: pg.Client, run: Run): Promise<void> {
   const pids = serverPids(server.child.pid!);
   const nodeBefore = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const postgresBefore = await postgresCpu(admin);
-  const result = await load(server.origin, paths, Math.max(SECONDS, scenario.minSeconds ?? 0), scenario.connections);
+  const { result, p95 } = await load(server.origin, paths, Math.max(SECONDS, scenario.minSeconds ?? 0), scenario.connections);
   const postgresAfter = await postgresCpu(admin);
   run.nodeCpu += pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - nodeBefore;
   run.postgresCpu += cpuDelta(postgresBefore, postgresAfter);
   run.requests += result.requests.total;
   run.seconds += result.duration;
   run.p50.push(result.latency.p50);
+  run.p95.push(p95);
   run.p99.push(result.latency.p99);
   run.non2xx += result.non2xx;
   run.errors += result.errors + result.timeouts;
@@ -423,6 +439,7 @@ interface Row {
   target: TargetName;
   requestsPerSecond: number;
   p50Ms: number;
+  p95Ms: number;
   p99Ms: number;
   non2xx: number;
   errors: number;
@@ -457,7 +474,7 @@ function toRow(scenario: string, target: TargetName, run: Run): Row {
   const perRequest = (seconds: number) => (run.requests === 0 ? null : round((seconds * 1000) / run.requests, 2));
   return {
     scenario, target, requestsPerSecond: run.seconds === 0 ? 0 : round(run.requests / run.seconds, run.requests / run.seconds < 10 ? 1 : 0),
-    p50Ms: median(run.p50), p99Ms: median(run.p99), non2xx: run.non2xx, errors: run.errors,
+    p50Ms: median(run.p50), p95Ms: median(run.p95), p99Ms: median(run.p99), non2xx: run.non2xx, errors: run.errors,
     nodeCpuMsPerRequest: perRequest(run.nodeCpu), postgresCpuMsPerRequest: perRequest(run.postgresCpu),
   };
 }
@@ -465,7 +482,7 @@ function toRow(scenario: string, target: TargetName, run: Run): Row {
 function formatMarkdown(report: Report): string {
   const scenarios = [...new Set(report.results.map((row) => row.scenario))];
   const find = (scenario: string, target: TargetName) => report.results.find((row) => row.scenario === scenario && row.target === target);
-  const cell = (row?: Row) => (row ? `${row.requestsPerSecond} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms` : "–");
+  const cell = (row?: Row) => (row ? `${row.requestsPerSecond} req/s, p50 ${row.p50Ms} ms, p95 ${row.p95Ms} ms, p99 ${row.p99Ms} ms` : "–");
   const ratio = (a?: Row, b?: Row) => (a && b && b.requestsPerSecond > 0 ? round(a.requestsPerSecond / b.requestsPerSecond, 2).toFixed(2) : "–");
   const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(" / ");
   const generation = report.generation === "reused" ? "reused" : `generated in ${report.generation.seconds} s`;
@@ -483,9 +500,9 @@ function formatMarkdown(report: Report): string {
       return `| ${scenario} | ${cell(w)} | ${cell(p)} | ${cell(c)} | ${ratio(w, p)} | ${ratio(w, c)} |`;
     }),
     "",
-    "| scenario | target | req/s | p50 ms | p99 ms | non-2xx | errors | Node CPU ms/req | PostgreSQL CPU ms/req |",
+    "| scenario | target | req/s | p50 ms | p95 ms | p99 ms | non-2xx | errors | Node CPU ms/req | PostgreSQL CPU ms/req |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-    ...report.results.map((row) => `| ${row.scenario} | ${row.target} | ${row.requestsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.non2xx} | ` +
+    ...report.results.map((row) => `| ${row.scenario} | ${row.target} | ${row.requestsPerSecond} | ${row.p50Ms} | ${row.p95Ms} | ${row.p99Ms} | ${row.non2xx} | ` +
       `${row.errors} | ${row.nodeCpuMsPerRequest ?? "–"} | ${row.postgresCpuMsPerRequest ?? "–"} |`),
     "",
     `Memory of each server's Node processes: ${TARGETS.map((target) => `${target} peak ${report.memoryMb[target].peak} MB ` +
@@ -580,7 +597,7 @@ async function main(): Promise<void> {
           const paths = scenario.paths[server.name];
           if (!paths) continue;
           const key = `${scenario.name}\0${server.name}`;
-          const run = runs.get(key) ?? { requests: 0, seconds: 0, p50: [], p99: [], non2xx: 0, errors: 0, nodeCpu: 0, postgresCpu: 0 };
+          const run = runs.get(key) ?? { requests: 0, seconds: 0, p50: [], p95: [], p99: [], non2xx: 0, errors: 0, nodeCpu: 0, postgresCpu: 0 };
           runs.set(key, run);
           await measure(server, scenario, paths, admin, run);
         }

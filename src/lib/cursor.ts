@@ -79,8 +79,10 @@ export function listCursors(list: CursorList): ListCursors {
     },
     issue(cursor) {
       if (cursor === null) return null;
-      const { key, id } = decodeCursor(cursor, keyKind);
-      return Buffer.from(JSON.stringify([tag, key, id])).toString("base64url");
+      // The repository's own `[key, id]` (encodeCursor), with the tag put first: what this API made
+      // needs no parsing and checking again (a sixtieth of a list page's time did that).
+      const json = Buffer.from(cursor, "base64url").toString("utf8");
+      return Buffer.from(`[${JSON.stringify(tag)},${json.slice(1)}`).toString("base64url");
     },
   };
 }
