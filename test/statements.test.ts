@@ -80,6 +80,17 @@ describe("GET /v1/statements", () => {
     const filtered = await fetchAll<{ id: string }>(testApp.http, "/v1/statements?speaker=james-cleverly&limit=1");
     expect(filtered).toHaveLength(4);
   });
+
+  it("pages through a date range exactly once, in the order of the whole range", async () => {
+    for (const range of ["from=2022-10-01", "to=2022-12-31", "from=2022-12-09&to=2022-12-10"]) {
+      const whole = ids((await testApp.http().get(`/v1/statements?${range}&limit=100`).expect(200)).body);
+      expect(whole.length, range).toBeGreaterThan(2);
+      for (const limit of [1, 2]) {
+        const paged = await fetchAll<{ id: string }>(testApp.http, `/v1/statements?${range}&limit=${limit}`);
+        expect(paged.map((statement) => statement.id), `${range}&limit=${limit}`).toEqual(whole);
+      }
+    }
+  });
 });
 
 describe("GET /v1/statements/{id}", () => {

@@ -61,6 +61,9 @@ export function whereCommon(filter: SqlFilter, table: FactTable, filters: Common
   if (filters.disputed !== undefined) filter.where(`${alias}.disputed = ${filter.param(filters.disputed)}`);
 }
 
+/** Whether the filters keep dated rows only: a date range leaves out the facts without a date. */
+export const undatedExcluded = (filters: CommonFilters): boolean => filters.from !== undefined || filters.to !== undefined;
+
 export interface ListQuery {
   table: FactTable;
   filter: SqlFilter;
@@ -69,6 +72,8 @@ export interface ListQuery {
   /** The hash of the item's rendering (`doc_hash`), of which the page's ETag is made; absent: the body is hashed. */
   itemHash?: string;
   sort: { column: string; kind: CursorKeyKind; cursorKey: string };
+  /** The filter keeps only rows whose sort column is set (undatedExcluded): pages after a cursor need no merge. */
+  undatedExcluded?: boolean;
   limit: number;
   cursor?: string;
   count?: boolean;
@@ -93,7 +98,9 @@ export async function runListQuery<Item>(sql: SqlClient, query: ListQuery): Prom
   const columns = `${idColumn}::text AS id, ${sort.cursorKey} AS cursor_key, (${query.itemJson})::text AS item, ${query.itemHash ?? "NULL"}::text AS hash`;
   const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort.kind);
   const rows = await sql.query<Parameters<typeof toJsonTextPage>[0][number]>(
-    keysetPage(filter, { columns, from: table.from, sortColumn: sort.column, idColumn, cursor, limit: query.limit + 1 }),
+    keysetPage(filter, {
+      columns, from: table.from, sortColumn: sort.column, idColumn, cursor, limit: query.limit + 1, undatedExcluded: query.undatedExcluded,
+    }),
     filter.params,
     { bytes: true },
   );
