@@ -95,10 +95,10 @@ export function openReadReplica(url: string, options: DatabaseOptions): { sql: S
  * same size as the other: a setting of the session, where the other connections keep plans.
  */
 function newPlannedPool(url: string, options: DatabaseOptions): pg.Pool {
-  const pool = newPool(url, options);
-  // Queued on the new connection before the pool hands it out, so it runs before any query.
-  pool.on("connect", (client) => void client.query("SET plan_cache_mode = force_custom_plan").catch(() => {}));
-  return pool;
+  // Awaited by the pool before it hands a new connection out; should it fail, the connection is closed.
+  return newPool(url, options, async (client) => {
+    await client.query("SET plan_cache_mode = force_custom_plan");
+  });
 }
 
 /** The read path on a server: each statement named by its text, on the pool its planning needs. */
@@ -111,7 +111,7 @@ function readClient(pool: pg.Pool, plannedPool: pg.Pool): SqlClient {
   };
 }
 
-function newPool(url: string, options: DatabaseOptions): pg.Pool {
+function newPool(url: string, options: DatabaseOptions, onConnect?: (client: pg.ClientBase) => Promise<void>): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
@@ -120,6 +120,7 @@ function newPool(url: string, options: DatabaseOptions): pg.Pool {
     query_timeout: options.queryTimeoutMs,
     // A partitioned server sends no reset: keepalives let the kernel find idle connections dead.
     keepAlive: true,
+    onConnect,
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
