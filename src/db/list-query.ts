@@ -99,7 +99,9 @@ export async function runListQuery<Item>(sql: SqlClient, query: ListQuery): Prom
   const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort.kind);
   const rows = await sql.query<Parameters<typeof toJsonTextPage>[0][number]>(
     keysetPage(filter, {
-      columns, from: table.from, sortColumn: sort.column, idColumn, cursor, limit: query.limit + 1, undatedExcluded: query.undatedExcluded,
+      columns, from: table.from, sortColumn: sort.column, idColumn, cursor, limit: query.limit + 1,
+      // The range is on the table's date (whereCommon): it says nothing of another sort column.
+      undatedExcluded: query.undatedExcluded === true && sort.column === table.dateColumn,
     }),
     filter.params,
     { bytes: true },

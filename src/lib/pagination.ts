@@ -31,9 +31,9 @@ export const orderForCursor = (sortColumn: string, idColumn: string) =>
  * The SQL of one keyset page: `limit` rows of `columns` (which name the sort key `cursor_key` and
  * the id `id`) in the order `sortColumn ASC NULLS LAST, idColumn ASC`, after `cursor`. After a dated
  * (keyed) cursor the page is the rows after it by `(sort, id)`, then the undated ones: two index
- * ranges, merged (one, where the filter keeps dated rows only). Written as one condition (after it, or undated), the index could not seek to the
- * cursor, and read and dropped every row before it: a page 80 % of the way through a million rows
- * took 2.9 s, and an export of them all would have taken hours.
+ * ranges, merged (one, where the filter keeps dated rows only). Written as one condition (after it,
+ * or undated), the index could not seek to the cursor, and read and dropped every row before it: a
+ * page 80 % of the way through a million rows took 2.9 s, and an export of them all would have taken hours.
  */
 export function keysetPage(
   filter: SqlFilter,

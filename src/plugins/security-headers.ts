@@ -58,7 +58,7 @@ const API_HELMET_OPTIONS: HelmetOptions = {
  * builds them again for every request (through @fastify/helmet, 2 % of a list page's allocations,
  * with two hooks of its own), for the same result.
  */
-export function helmetHeaders(options: HelmetOptions): [name: string, value: string][] {
+function helmetHeaders(options: HelmetOptions): [name: string, value: string][] {
   const headers: [string, string][] = [];
   const response = { setHeader: (name: string, value: unknown) => headers.push([name, String(value)]), removeHeader: () => {} };
   helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
