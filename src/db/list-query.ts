@@ -47,8 +47,9 @@ export interface FactTable {
 export function whereCommon(filter: SqlFilter, table: FactTable, filters: CommonFilters): void {
   const { alias } = table;
   if (filters.q) filter.where(`${alias}.search_vector @@ websearch_to_tsquery('english', ${filter.param(filters.q)})`);
-  if (filters.from && table.dateColumn) filter.where(`${table.dateColumn} >= ${filter.param(filters.from)}::date`);
-  if (filters.to && table.dateColumn) filter.where(`${table.dateColumn} <= ${filter.param(filters.to)}::date`);
+  // A range on the date leaves the undated rows out: keyset pages then need no merge with them.
+  if (filters.from && table.dateColumn) filter.where(`${table.dateColumn} >= ${filter.param(filters.from)}::date`).requireSet(table.dateColumn);
+  if (filters.to && table.dateColumn) filter.where(`${table.dateColumn} <= ${filter.param(filters.to)}::date`).requireSet(table.dateColumn);
   if (filters.updatedSince) filter.where(`${alias}.updated_at >= ${filter.param(filters.updatedSince)}::timestamptz`);
   if (!table.claimColumn) return;
   // Tombstoned facts (deleted, merged, or backed by no source) leave every list.
@@ -61,9 +62,6 @@ export function whereCommon(filter: SqlFilter, table: FactTable, filters: Common
   if (filters.disputed !== undefined) filter.where(`${alias}.disputed = ${filter.param(filters.disputed)}`);
 }
 
-/** Whether the filters keep dated rows only: a date range leaves out the facts without a date. */
-export const undatedExcluded = (filters: CommonFilters): boolean => filters.from !== undefined || filters.to !== undefined;
-
 export interface ListQuery {
   table: FactTable;
   filter: SqlFilter;
@@ -72,8 +70,6 @@ export interface ListQuery {
   /** The hash of the item's rendering (`doc_hash`), of which the page's ETag is made; absent: the body is hashed. */
   itemHash?: string;
   sort: { column: string; kind: CursorKeyKind; cursorKey: string };
-  /** The filter keeps only rows whose sort column is set (undatedExcluded): pages after a cursor need no merge. */
-  undatedExcluded?: boolean;
   limit: number;
   cursor?: string;
   count?: boolean;
@@ -98,11 +94,7 @@ export async function runListQuery<Item>(sql: SqlClient, query: ListQuery): Prom
   const columns = `${idColumn}::text AS id, ${sort.cursorKey} AS cursor_key, (${query.itemJson})::text AS item, ${query.itemHash ?? "NULL"}::text AS hash`;
   const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort.kind);
   const rows = await sql.query<Parameters<typeof toJsonTextPage>[0][number]>(
-    keysetPage(filter, {
-      columns, from: table.from, sortColumn: sort.column, idColumn, cursor, limit: query.limit + 1,
-      // The range is on the table's date (whereCommon): it says nothing of another sort column.
-      undatedExcluded: query.undatedExcluded === true && sort.column === table.dateColumn,
-    }),
+    keysetPage(filter, { columns, from: table.from, sortColumn: sort.column, idColumn, cursor, limit: query.limit + 1 }),
     filter.params,
     { bytes: true },
   );

@@ -31,17 +31,14 @@ export const orderForCursor = (sortColumn: string, idColumn: string) =>
  * The SQL of one keyset page: `limit` rows of `columns` (which name the sort key `cursor_key` and
  * the id `id`) in the order `sortColumn ASC NULLS LAST, idColumn ASC`, after `cursor`. After a dated
  * (keyed) cursor the page is the rows after it by `(sort, id)`, then the undated ones: two index
- * ranges, merged (one, where the filter keeps dated rows only). Written as one condition (after it,
- * or undated), the index could not seek to the cursor, and read and dropped every row before it: a
- * page 80 % of the way through a million rows took 2.9 s, and an export of them all would have taken hours.
+ * ranges, merged (one, where the filter keeps only dated rows: SqlFilter.requiresSet). Written as
+ * one condition (after it, or undated), the index could not seek to the cursor, and read and dropped
+ * every row before it: a page 80 % of the way through a million rows took 2.9 s, and an export of
+ * them all would have taken hours.
  */
 export function keysetPage(
   filter: SqlFilter,
-  page: {
-    columns: string; from: string; sortColumn: string; idColumn: string; cursor: Cursor | undefined; limit: number;
-    /** The filter keeps dated rows only (a date range): after a dated cursor, one index range and no merge. */
-    undatedExcluded?: boolean;
-  },
+  page: { columns: string; from: string; sortColumn: string; idColumn: string; cursor: Cursor | undefined; limit: number },
 ): string {
   const { columns, from, sortColumn, idColumn, cursor } = page;
   const limit = filter.param(page.limit);
@@ -52,7 +49,7 @@ export function keysetPage(
   const id = filter.param(cursor.id);
   if (cursor.key === null) return select(`${sortColumn} IS NULL AND ${idColumn} > ${id}`);
   const key = filter.param(cursor.key);
-  if (page.undatedExcluded) return select(`(${sortColumn}, ${idColumn}) > (${key}, ${id})`);
+  if (filter.requiresSet(sortColumn)) return select(`(${sortColumn}, ${idColumn}) > (${key}, ${id})`);
   return `SELECT * FROM ((${select(`(${sortColumn}, ${idColumn}) > (${key}, ${id})`)}) UNION ALL (${select(`${sortColumn} IS NULL`)})) page
            ORDER BY cursor_key ASC NULLS LAST, id ASC LIMIT ${limit}`;
 }

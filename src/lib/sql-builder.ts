@@ -2,6 +2,7 @@
 export class SqlFilter {
   readonly params: unknown[] = [];
   private readonly conditions: string[] = [];
+  private readonly setColumns = new Set<string>();
 
   /** Adds a parameter and returns its placeholder (`$3`). */
   param(value: unknown): string {
@@ -12,6 +13,17 @@ export class SqlFilter {
   where(condition: string): this {
     this.conditions.push(condition);
     return this;
+  }
+
+  /** Notes that the conditions keep only rows with `column` set (a range on it), for keyset paging. */
+  requireSet(column: string): this {
+    this.setColumns.add(column);
+    return this;
+  }
+
+  /** Whether the conditions keep only rows with `column` set (requireSet). */
+  requiresSet(column: string): boolean {
+    return this.setColumns.has(column);
   }
 
   toSql(): string {

@@ -1,6 +1,6 @@
 import type { SqlClient } from "../../db/database.ts";
 import { isoDate } from "../../db/sql-fragments.ts";
-import { type CommonFilters, type FactLookup, type FactTable, findFact, runListQuery, undatedExcluded, whereCommon } from "../../db/list-query.ts";
+import { type CommonFilters, type FactLookup, type FactTable, findFact, runListQuery, whereCommon } from "../../db/list-query.ts";
 import type { JsonTextPage } from "../../lib/pagination.ts";
 import { containsPattern, SqlFilter } from "../../lib/sql-builder.ts";
 import type { AttackEvent, BoundingBox } from "./attack-events.schemas.ts";
@@ -70,7 +70,6 @@ export function createAttackEventsRepository(sql: SqlClient) {
         itemJson: "ev.doc_text",
         itemHash: "ev.doc_hash",
         sort: { column: "ev.occurred_on", kind: "date", cursorKey: isoDate("ev.occurred_on") },
-        undatedExcluded: undatedExcluded(filters),
         limit: filters.limit,
         cursor: filters.cursor,
         count: filters.count,

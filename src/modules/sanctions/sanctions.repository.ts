@@ -1,6 +1,6 @@
 import type { SqlClient } from "../../db/database.ts";
 import { isoDate } from "../../db/sql-fragments.ts";
-import { type CommonFilters, type FactLookup, type FactTable, findFact, runListQuery, undatedExcluded, whereCommon } from "../../db/list-query.ts";
+import { type CommonFilters, type FactLookup, type FactTable, findFact, runListQuery, whereCommon } from "../../db/list-query.ts";
 import type { JsonTextPage } from "../../lib/pagination.ts";
 import { containsPattern } from "../../lib/sql-builder.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
@@ -44,7 +44,6 @@ export function createSanctionsRepository(sql: SqlClient) {
         itemJson: "sa.doc_text",
         itemHash: "sa.doc_hash",
         sort: { column: "sa.announced_on", kind: "date", cursorKey: isoDate("sa.announced_on") },
-        undatedExcluded: undatedExcluded(filters),
         limit: filters.limit,
         cursor: filters.cursor,
         count: filters.count,

@@ -1,6 +1,6 @@
 import type { SqlClient } from "../../db/database.ts";
 import { isoDate } from "../../db/sql-fragments.ts";
-import { type CommonFilters, type FactLookup, type FactTable, findFact, findLiveByIds, runListQuery, undatedExcluded, whereCommon } from "../../db/list-query.ts";
+import { type CommonFilters, type FactLookup, type FactTable, findFact, findLiveByIds, runListQuery, whereCommon } from "../../db/list-query.ts";
 import type { JsonTextPage } from "../../lib/pagination.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
 import type { Statement } from "./statements.schemas.ts";
@@ -61,7 +61,6 @@ export function createStatementsRepository(sql: SqlClient) {
         itemJson: "s.doc_text",
         itemHash: "s.doc_hash",
         sort: { column: "s.said_on", kind: "date", cursorKey: isoDate("s.said_on") },
-        undatedExcluded: undatedExcluded(filters),
         limit: filters.limit,
         cursor: filters.cursor,
         count: filters.count,
