@@ -76,11 +76,21 @@ export async function openDatabase(url: string, options: DatabaseOptions): Promi
   return url.startsWith("pglite://") ? openEmbedded(url, options) : openServer(url, options);
 }
 
-/** A read replica's own pool: plain SQL only (reads never go through Prisma). */
+/** A read replica's own pools: plain SQL only (reads never go through Prisma). */
 export function openReadReplica(url: string, options: DatabaseOptions): { sql: SqlClient; close(): Promise<void> } {
+  const { sql, close } = openPools(url, options);
+  return { sql, close };
+}
+
+/**
+ * A server's pools: `pool` for everything, and for the read path (`sql`) a second one for the reads
+ * planned for their values; `close` ends both.
+ */
+function openPools(url: string, options: DatabaseOptions): { pool: pg.Pool; sql: SqlClient; close(): Promise<void> } {
   const pool = newPool(url, options);
   const plannedPool = newPlannedPool(url, options);
   return {
+    pool,
     sql: readClient(pool, plannedPool),
     close: async () => {
       await Promise.all([pool.end(), plannedPool.end()]);
@@ -128,11 +138,10 @@ function newPool(url: string, options: DatabaseOptions, onConnect?: (client: pg.
 }
 
 async function openServer(url: string, options: DatabaseOptions): Promise<Database> {
-  const pool = newPool(url, options);
-  const plannedPool = newPlannedPool(url, options);
+  const { pool, sql, close } = openPools(url, options);
   return {
     kind: "server",
-    sql: readClient(pool, plannedPool),
+    sql,
     async withSession(work) {
       const client = await pool.connect();
       try {
@@ -174,9 +183,7 @@ async function openServer(url: string, options: DatabaseOptions): Promise<Databa
         }
       }
     },
-    async close() {
-      await Promise.all([pool.end(), plannedPool.end()]);
-    },
+    close,
   };
 }
 
