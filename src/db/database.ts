@@ -100,9 +100,9 @@ function openPools(url: string, options: DatabaseOptions): { pool: pg.Pool; sql:
 
 /**
  * Connections that plan every run of a prepared statement for its values (QueryOptions.planEachTime):
- * prepared, such a query is parsed once per connection, where the search's twenty-branch text took
- * longer to parse and analyse (1.6–3.4 ms) than to plan, on every request. Its own pool, of the
- * same size as the other: a setting of the session, where the other connections keep plans.
+ * prepared, such a query is parsed once per connection, where the search's twenty-branch text was
+ * parsed and analysed again on every request. Its own pool, of the same size as the other: a
+ * setting of the session, where the other connections keep plans.
  */
 function newPlannedPool(url: string, options: DatabaseOptions): pg.Pool {
   // Awaited by the pool before it hands a new connection out; should it fail, the connection is closed.
