@@ -33,7 +33,7 @@ const environmentSchema = z.object({
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).default(600),
   RATE_LIMIT_WRITE_MAX: z.coerce.number().int().min(0).max(1_000_000).default(120),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
-  SEARCH_RANKED_MATCHES: z.coerce.number().int().min(1).max(100_000).default(500),
+  SEARCH_RANKED_MATCHES: z.coerce.number().int().min(1).max(100_000).default(200),
   AUTH_FAILURE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).default(20),
   AUTH_FAILURE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(900_000),
   TRUST_PROXY: z.string().default("false").transform((value, context) => parseTrustProxy(value, context)),

@@ -11,7 +11,15 @@ import type { SearchHit } from "./search.schemas.ts";
  * ones beside them), and the first in storage order of the other types, are ranked and paged to.
  * A search with fewer matches than this ranks them all.
  */
-export const RANKED_MATCHES_PER_TYPE = 500;
+export const RANKED_MATCHES_PER_TYPE = 200;
+
+/**
+ * Sources ranked at most, whatever the bound: a source's search vector is out of line (TOAST), read
+ * once to match and again to rank, and a common word is in nearly every source; at 1M facts each of
+ * 50 sources cost as much as 40 statements (half a frequent word's ranking). Not fewer: PostgreSQL
+ * then reads a rare word's sources in date order, each vector read to test it (20: 399 read, 4.8 ms).
+ */
+export const SOURCES_RANKED = 50;
 
 export interface SearchSettings {
   /** SEARCH_RANKED_MATCHES: RANKED_MATCHES_PER_TYPE unless configured otherwise. */
@@ -47,8 +55,8 @@ interface HitTable {
    * matter; its `(date, id)` index, read backwards, finds a frequent word's newest matches first.
    */
   newestBy?: string;
-  /** The share of the ranking bound that this type ranks, where ranking one match costs far more. */
-  rankedShare?: number;
+  /** At most this many are ranked, whatever the bound, where ranking one match costs far more. */
+  rankedAtMost?: number;
   /** Title, snippet and link of one hit, in terms of the alias; computed only for the returned page. */
   title: string;
   snippet: string;
@@ -98,7 +106,7 @@ const HIT_TABLES: Record<SearchHit["type"], HitTable> = {
     from: "sources src",
     alias: "src",
     newestBy: "src.published_on",
-    rankedShare: 0.1,
+    rankedAtMost: SOURCES_RANKED,
     title: `src.publisher || ': ' || src.title`,
     snippet: headline("src.publisher || ': ' || src.title"),
     link: `'/v1/sources/' || src.id`,
@@ -111,8 +119,8 @@ const HIT_TABLES: Record<SearchHit["type"], HitTable> = {
  * frequent word's newest matches off the date index until it has enough, and a rare word's from the
  * GIN index (then sorts the few it found).
  */
-const rankedMatches = (type: SearchHit["type"], { from, alias, live, newestBy, rankedShare = 1 }: HitTable, bound: number) => {
-  const limit = Math.max(1, Math.round(bound * rankedShare));
+const rankedMatches = (type: SearchHit["type"], { from, alias, live, newestBy, rankedAtMost = Infinity }: HitTable, bound: number) => {
+  const limit = Math.max(1, Math.min(bound, rankedAtMost));
   const matches = `${alias}.search_vector @@ ${TSQUERY}${live ? ` AND ${alias}.deleted_at IS NULL` : ""}`;
   const ranked = (where: string, order = "") =>
     `(SELECT '${type}'::text AS type, ${alias}.id, round(ts_rank_cd(${alias}.search_vector, ${TSQUERY}, ${RANK_NORMALISATION})::numeric, 9)::float8 AS score
@@ -122,10 +130,14 @@ const rankedMatches = (type: SearchHit["type"], { from, alias, live, newestBy, r
     UNION ALL ${ranked(`${matches} AND ${newestBy} IS NULL`)}`;
 };
 
-/** Title, snippet and link of the page's hits of one type. */
-const pageDetails = (type: SearchHit["type"], { from, alias, title, snippet, link }: HitTable) =>
-  `SELECT page.type, page.id, ${title} AS title, ${snippet} AS snippet, page.score, ${link} AS link
-     FROM page JOIN ${from} ON ${alias}.id = page.id WHERE page.type = '${type}'`;
+/**
+ * Title, snippet and link of the page's hits of one type, by id (`ids` is the parameter holding them).
+ * Planned once per connection like any lookup by key: in the ranking query, whose plan is made anew
+ * for each search's words, these five joins were a third of its planning time.
+ */
+const pageDetails = (type: SearchHit["type"], { from, alias, title, snippet, link }: HitTable, ids: string) =>
+  `SELECT '${type}'::text AS type, ${alias}.id, ${title} AS title, ${snippet} AS snippet, ${link} AS link
+     FROM ${from} WHERE ${alias}.id = ANY(${ids})`;
 
 const matching = ({ from, alias, live }: HitTable) =>
   `SELECT count(*)::int AS n FROM ${from} WHERE ${alias}.search_vector @@ ${TSQUERY}${live ? ` AND ${alias}.deleted_at IS NULL` : ""}`;
@@ -141,9 +153,9 @@ export interface SearchOptions {
 export function createSearchRepository(sql: SqlClient, settings: SearchSettings) {
   return {
     /**
-     * Ranked hits of every type: rank, then limit, then build titles and snippets (ts_headline reads
-     * and parses the whole text) for the returned page only. Ranking has no stable keyset, so the
-     * cursor holds an offset.
+     * Ranked hits of every type: rank and limit in one query, planned for the words; then titles and
+     * snippets (ts_headline reads and parses the whole text) for the returned page only, in a second
+     * query by ids. Ranking has no stable keyset, so the cursor holds an offset.
      */
     async search(options: SearchOptions): Promise<Page<SearchHit> & { total?: number }> {
       const types = [...new Set(options.types ?? (Object.keys(HIT_TABLES) as SearchHit["type"][]))];
@@ -152,14 +164,13 @@ export function createSearchRepository(sql: SqlClient, settings: SearchSettings)
       // Only stop words ("the"), or no words at all: nothing can match.
       if (!parsed?.words) return { items: [], nextCursor: null, ...(options.count ? { total: 0 } : {}) };
       const words = parsed.words;
-      const rows = await sql.query<SearchHit>(
-        `WITH hits AS (${types.map((type) => rankedMatches(type, HIT_TABLES[type], settings.rankedMatchesPerType)).join("\nUNION ALL\n")}),
-              page AS (SELECT type, id, score FROM hits ORDER BY score DESC, type, id LIMIT $2 OFFSET $3)
-         SELECT * FROM (${types.map((type) => pageDetails(type, HIT_TABLES[type])).join("\nUNION ALL\n")}) hit
-          ORDER BY score DESC, type, id`,
+      const ranked = await sql.query<Pick<SearchHit, "type" | "id" | "score">>(
+        `WITH hits AS (${types.map((type) => rankedMatches(type, HIT_TABLES[type], settings.rankedMatchesPerType)).join("\nUNION ALL\n")})
+         SELECT type, id, score FROM hits ORDER BY score DESC, type, id LIMIT $2 OFFSET $3`,
         [words, options.limit + 1, offset],
         { planEachTime: true },
       );
+      const rows = await withDetails(sql, words, ranked.slice(0, options.limit));
       let total: number | undefined;
       if (options.count) {
         // Counting is asked for, and costs a pass over every match (not only the ranked ones).
@@ -168,14 +179,32 @@ export function createSearchRepository(sql: SqlClient, settings: SearchSettings)
         });
         total = counts.reduce((sum, row) => sum + row.n, 0);
       }
-      const items = rows.slice(0, options.limit);
       return {
-        items,
-        nextCursor: rows.length > options.limit ? encodeCursor({ key: String(offset + options.limit), id: "search" }) : null,
+        items: rows,
+        nextCursor: ranked.length > options.limit ? encodeCursor({ key: String(offset + options.limit), id: "search" }) : null,
         ...(total === undefined ? {} : { total }),
       };
     },
   };
+}
+
+/**
+ * The ranked hits with their titles, snippets and links, in rank order: one query by ids for the
+ * types on the page. A hit deleted since it was ranked is left out.
+ */
+async function withDetails(sql: SqlClient, words: string, ranked: Pick<SearchHit, "type" | "id" | "score">[]): Promise<SearchHit[]> {
+  if (ranked.length === 0) return [];
+  const types = [...new Set(ranked.map((hit) => hit.type))];
+  const idsOf = (type: SearchHit["type"]) => ranked.filter((hit) => hit.type === type).map((hit) => hit.id);
+  const details = await sql.query<Omit<SearchHit, "score">>(
+    types.map((type, index) => pageDetails(type, HIT_TABLES[type], `$${index + 2}`)).join("\nUNION ALL\n"),
+    [words, ...types.map(idsOf)],
+  );
+  const byKey = new Map(details.map((hit) => [`${hit.type}:${hit.id}`, hit]));
+  return ranked.flatMap(({ type, id, score }) => {
+    const hit = byKey.get(`${type}:${id}`);
+    return hit ? [{ type, id, title: hit.title, snippet: hit.snippet, score, link: hit.link }] : [];
+  });
 }
 
 function decodeOffset(cursor: string): number {
