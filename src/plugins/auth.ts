@@ -67,36 +67,46 @@ export function requiredScope(config: unknown): Scope | undefined {
 export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, { apiKeys, failures }) => {
   app.decorateRequest("apiKey", null);
 
-  app.addHook("onRequest", async (request) => {
+  // Callback-style: most requests are anonymous reads, answered without a promise or a database trip.
+  app.addHook("onRequest", (request, _reply, done) => {
     const header = request.headers.authorization;
+    if (header === undefined) {
+      request.apiKey = null;
+      return done(scopeRefusal(request));
+    }
     // A bad key is refused even on a public route, as GitHub does: a client that sends credentials
     // means to use them, and should learn that they are wrong rather than silently read as anonymous.
-    if (header === undefined) request.apiKey = null;
-    else {
-      // Before the lookup: a client that has guessed too often is refused whatever key it sends now.
-      await failures?.refuseIfBlocked(request);
-      const checked = await authenticate(apiKeys, header);
-      if (typeof checked === "string") {
-        await failures?.countFailure(request);
-        throw invalidCredentials(checked);
-      }
-      request.apiKey = checked;
-    }
-
-    const scope = requiredScope(request.routeOptions.config);
-    if (!scope) return;
-    if (!request.apiKey) {
-      throw new Problem(401, "Unauthorized", `${describe(request)} needs an API key with the "${scope}" scope: send \`Authorization: Bearer <key>\`.`, [], {
-        "www-authenticate": REALM,
-      });
-    }
-    if (!request.apiKey.scopes.includes(scope)) {
-      throw new Problem(403, "Forbidden", `${describe(request)} needs an API key with the "${scope}" scope; this key has ${scopeList(request.apiKey.scopes)}.`, [], {
-        "www-authenticate": `${REALM}, error="insufficient_scope", scope="${scope}"`,
-      });
-    }
+    checkKey(request, header).then(() => done(scopeRefusal(request)), done);
   });
+
+  async function checkKey(request: FastifyRequest, header: string): Promise<void> {
+    // Before the lookup: a client that has guessed too often is refused whatever key it sends now.
+    await failures?.refuseIfBlocked(request);
+    const checked = await authenticate(apiKeys, header);
+    if (typeof checked === "string") {
+      await failures?.countFailure(request);
+      throw invalidCredentials(checked);
+    }
+    request.apiKey = checked;
+  }
 }, { name: "warfacts-auth" });
+
+/** Why the route refuses the request's key (or its lack of one), if it does: 401 without a key, 403 without the scope. */
+function scopeRefusal(request: FastifyRequest): Problem | undefined {
+  const scope = requiredScope(request.routeOptions.config);
+  if (!scope) return undefined;
+  if (!request.apiKey) {
+    return new Problem(401, "Unauthorized", `${describe(request)} needs an API key with the "${scope}" scope: send \`Authorization: Bearer <key>\`.`, [], {
+      "www-authenticate": REALM,
+    });
+  }
+  if (!request.apiKey.scopes.includes(scope)) {
+    return new Problem(403, "Forbidden", `${describe(request)} needs an API key with the "${scope}" scope; this key has ${scopeList(request.apiKey.scopes)}.`, [], {
+      "www-authenticate": `${REALM}, error="insufficient_scope", scope="${scope}"`,
+    });
+  }
+  return undefined;
+}
 
 /**
  * The live key the header names, else why not (a failed check). Messages never repeat the key, nor any

@@ -31,25 +31,26 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
   // (modules/common/list-routes.ts); every other read has JSON only, and refuses an Accept without it
   // the same way. Checked where JSON is about to be serialised, so that a route answering in another
   // media type of its own (`produces`: an export, a hijacked event stream) is left alone.
-  app.addHook("preSerialization", async (request, reply, payload) => {
+  // Callback-style (a throw is the hook's error): an async hook costs a promise per request.
+  app.addHook("preSerialization", (request, reply, payload, done) => {
     const route = request.routeOptions;
     const schema = route.schema ?? {};
     if (isSuccess(reply.statusCode) && !(schema as { produces?: unknown }).produces && negotiatesJsonOnly(route.url ?? "", [request.method], schema)) {
       negotiateFormat(request.headers.accept, undefined, ["json"]);
     }
-    return payload;
+    done(null, payload);
   });
 
   // Text PostgreSQL cannot hold (a NUL byte, a lone surrogate) is bad input wherever it is sent, never
   // the database's "invalid byte sequence": checked once here, for every route, before its schema.
-  app.addHook("preValidation", async (request) => {
-    if (request.is404) return;
+  app.addHook("preValidation", (request, _reply, done) => {
+    if (request.is404) return done();
     const errors = [
       ...unstorableFields("params", request.params),
       ...unstorableFields("query", request.query),
       ...unstorableFields("body", request.body),
     ];
-    if (errors.length > 0) throw new Problem(400, "Bad Request", describeErrors(errors), errors);
+    done(errors.length > 0 ? new Problem(400, "Bad Request", describeErrors(errors), errors) : undefined);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

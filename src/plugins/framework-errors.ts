@@ -160,24 +160,29 @@ export const frameworkErrorsPlugin = fp(async (app: FastifyInstance) => {
     closing = true;
   });
 
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     if (closing) {
       reply.header("connection", "close");
-      return sendProblem(request, reply, serviceUnavailable("This instance is shutting down; retry, and another will answer.", CLOSING_RETRY_AFTER_SECONDS));
+      // Answered here: the request goes no further (done is not called).
+      sendProblem(request, reply, serviceUnavailable("This instance is shutting down; retry, and another will answer.", CLOSING_RETRY_AFTER_SECONDS));
+      return;
     }
     if (!KNOWN_METHODS.has(request.method)) {
-      throw new Problem(501, "Not Implemented", `${request.method} is not a method this service knows; it answers GET, HEAD, OPTIONS, POST, PUT, PATCH and DELETE.`);
+      return done(new Problem(501, "Not Implemented", `${request.method} is not a method this service knows; it answers GET, HEAD, OPTIONS, POST, PUT, PATCH and DELETE.`));
     }
+    done();
   });
 
   // @fastify/cors answers an OPTIONS request without Origin or Access-Control-Request-Method with a
   // text/plain 400, from its own hook: the same refusal, as a problem.
-  app.addHook("onSend", async (request, reply, payload) => {
-    if (request.method !== "OPTIONS" || reply.statusCode !== 400 || !String(reply.getHeader("content-type")).startsWith("text/plain")) return payload;
+  app.addHook("onSend", (request, reply, payload, done) => {
+    if (request.method !== "OPTIONS" || reply.statusCode !== 400 || !String(reply.getHeader("content-type")).startsWith("text/plain")) {
+      return done(null, payload);
+    }
     const problem = new Problem(400, "Bad Request", "OPTIONS is answered as a CORS preflight: send `Origin` and `Access-Control-Request-Method`.", [
       { field: "headers.access-control-request-method", message: "Required in a CORS preflight" },
     ]);
     reply.header("content-type", "application/problem+json; charset=utf-8").header("cache-control", "no-store");
-    return JSON.stringify(problemBody(request, problem));
+    done(null, JSON.stringify(problemBody(request, problem)));
   });
 }, { name: "warfacts-framework-errors" });

@@ -4,6 +4,7 @@ import etag from "@fastify/etag";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { bodyChecksum } from "../lib/checksum.ts";
+import { hookList } from "../lib/route-hooks.ts";
 
 // The facts change only when a source is (re)loaded, which is rare; a minute bounds how long a
 // client or shared cache may serve a page after a reload without asking, and the ETag makes the
@@ -24,10 +25,11 @@ const VARY_V1 = "accept, accept-encoding";
  */
 export const httpCachePlugin = fp(async (app: FastifyInstance) => {
   // onSend hooks run in the order they are added; these surround @fastify/etag's.
-  app.addHook("onSend", async (request, reply, payload) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     setCachingHeaders(request, reply, isStream(payload));
     // Preconditions apply only to what would have been a 2xx (RFC 9110 §13.2.1): a problem is never a 304.
     if (!isSuccess(reply.statusCode)) delete request.headers["if-none-match"];
+    done(null, payload);
   });
 
   // Fact details and whole list pages set their ETag from the stored hashes of their items'
@@ -38,7 +40,7 @@ export const httpCachePlugin = fp(async (app: FastifyInstance) => {
   // Content-Type (§15.4.5). @fastify/etag leaves an empty string that Fastify, and its HEAD handler,
   // would announce as `Content-Length: 0`; route-level onSend hooks run after both.
   app.addHook("onRoute", (route) => {
-    route.onSend = [...(Array.isArray(route.onSend) ? route.onSend : route.onSend ? [route.onSend] : []), bodilessNotModified];
+    route.onSend = [...hookList(route.onSend), bodilessNotModified];
   });
 
   // @fastify/compress works in a route-level onSend hook, which runs after the global ones above, so

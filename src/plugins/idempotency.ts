@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { SqlClient } from "../db/database.ts";
 import { Problem, badRequest, unprocessable } from "../lib/problem.ts";
+import { hookList } from "../lib/route-hooks.ts";
 import { requiredScope } from "./auth.ts";
 
 export interface IdempotencyOptions {
@@ -77,10 +78,21 @@ const claims = new WeakMap<FastifyRequest, Claim>();
 export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInstance, { sql, waitMs = DEFAULT_WAIT_MS }) => {
   let lastSweep = 0;
 
+  // The hooks go on the routes it applies to only: every other request (reads above all) would run
+  // four hooks that do nothing. Route-level hooks run after the global ones: after auth (the API key),
+  // and the onSend before compression's (the body stored is the plain one), as it is put first.
+  app.addHook("onRoute", (route) => {
+    if (!isIdempotent(route.method, route.config)) return;
+    route.preValidation = [...hookList(route.preValidation), readKey];
+    route.preHandler = [...hookList(route.preHandler), claimOrReplay];
+    route.onSend = [recordResponse, ...hookList(route.onSend)];
+    route.onResponse = [...hookList(route.onResponse), releaseUnsent];
+  });
+
   // The raw body as the client sent it (before the schema applies defaults), read before validation;
   // the row is claimed only once validation passed: a request that never ran leaves nothing to replay.
-  app.addHook("preValidation", async (request) => {
-    if (!isIdempotent(request.method, request.routeOptions.config) || !request.apiKey) return;
+  async function readKey(request: FastifyRequest) {
+    if (!request.apiKey) return;
     const header = request.headers[IDEMPOTENCY_HEADER];
     if (header === undefined) return;
     const key = Array.isArray(header) ? header.join(", ") : header;
@@ -89,9 +101,9 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
       throw badRequest(`Invalid headers.idempotency-key: ${message}.`, [{ field: "headers.idempotency-key", message }]);
     }
     claims.set(request, { apiKeyId: request.apiKey.id, key, hash: requestHash(request) });
-  });
+  }
 
-  app.addHook("preHandler", async (request, reply) => {
+  async function claimOrReplay(request: FastifyRequest, reply: FastifyReply) {
     const claim = claims.get(request);
     if (!claim) return;
     if (Date.now() - lastSweep > SWEEP_EVERY_MS) {
@@ -100,10 +112,9 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
     }
     const stored = await claimOrWait(claim);
     if (stored) return replay(reply, stored);
-  });
+  }
 
-  // Global onSend hooks run before route-level ones (compression): the body stored is the plain one.
-  app.addHook("onSend", async (request, reply, payload) => {
+  async function recordResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const claim = claims.get(request);
     if (!claim?.claimedAt || claim.settled) return payload;
     claim.settled = true;
@@ -120,16 +131,16 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(async (app: FastifyInsta
       );
     }
     return payload;
-  });
+  }
 
   // A request that ended without sending (a hook threw, the client went away) must not hold its key.
-  app.addHook("onResponse", async (request) => {
+  async function releaseUnsent(request: FastifyRequest) {
     const claim = claims.get(request);
     if (claim?.claimedAt && !claim.settled) {
       claim.settled = true;
       await release(claim);
     }
-  });
+  }
 
   /** Returns undefined when this request now owns the key (and runs), or the response to replay. */
   async function claimOrWait(claim: Claim): Promise<StoredResponse | undefined> {

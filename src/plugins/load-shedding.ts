@@ -75,13 +75,17 @@ export const loadSheddingPlugin = fp<{ config: Config }>(async (app: FastifyInst
         next.admit(false);
         continue;
       }
-      if (admittedAt !== undefined) paceMs = 0.8 * (paceMs ?? now - admittedAt) + 0.2 * (now - admittedAt);
-      admittedAt = queue.length > 0 ? now : undefined;
-      next.since = now;
-      next.state = "running";
-      running++;
+      run(next, now);
       next.admit(true);
     }
+  }
+
+  function run(turn: Turn, now: number) {
+    if (admittedAt !== undefined) paceMs = 0.8 * (paceMs ?? now - admittedAt) + 0.2 * (now - admittedAt);
+    admittedAt = queue.length > 0 ? now : undefined;
+    turn.since = now;
+    turn.state = "running";
+    running++;
   }
 
   function finish(turn: Turn) {
@@ -111,20 +115,28 @@ export const loadSheddingPlugin = fp<{ config: Config }>(async (app: FastifyInst
     return sendProblem(request, reply, serviceUnavailable("The service is at capacity; try again shortly.", RETRY_AFTER_SECONDS));
   }
 
-  app.addHook("onRequest", async (request, reply) => {
-    if (!QUEUED_METHODS.has(request.method) || PROBES.has(request.url.split("?")[0]!)) return;
+  // Callback-style, so that a request let in at once (none waiting, a free place, within the turn's
+  // slice) goes on synchronously: the same decision admitNext would make a microtask later, without a
+  // promise. Refused requests are answered here, and go no further (done is not called).
+  app.addHook("onRequest", (request, reply, done) => {
+    if (!QUEUED_METHODS.has(request.method) || PROBES.has(request.url.split("?")[0]!)) return done();
     // How many must finish before this one can run, at the pace the queue has gone.
     const ahead = queue.length + running - limit + 1;
-    if (ahead > 0 && paceMs !== undefined && ahead * paceMs > maxWaitMs) return refuse(request, reply);
-    const turn: Turn = { since: performance.now(), state: "waiting", admit: () => {} };
+    if (ahead > 0 && paceMs !== undefined && ahead * paceMs > maxWaitMs) {
+      refuse(request, reply);
+      return;
+    }
+    const now = performance.now();
+    const turn: Turn = { since: now, state: "waiting", admit: () => {} };
     // "close" comes once the response is sent or the client has gone, whichever happens first.
     reply.raw.once("close", () => finish(turn));
-    const admitted = await new Promise<boolean>((admit) => {
-      turn.admit = admit;
-      queue.push(turn);
-      admitLater();
-    });
-    if (!admitted) return refuse(request, reply);
+    if (queue.length === 0 && running < limit && now - turnStartedAt < TURN_MS) {
+      run(turn, now);
+      return done();
+    }
+    turn.admit = (admitted) => (admitted ? done() : refuse(request, reply));
+    queue.push(turn);
+    admitLater();
   });
 
   app.addHook("onClose", async () => {
