@@ -51,6 +51,13 @@ export interface ListDefinition<Query extends z.ZodObject, Filters, Item extends
   csvColumns: readonly CsvColumn[];
   /** The filters of a query (actor references resolved). */
   filters: (query: ExportQuery<Query>) => Promise<Filters>;
+  /**
+   * The filters with the query's actor references resolved in the list's own query, where it has
+   * references that can be (one round trip, not two); undefined otherwise. A JSON page read with them
+   * that comes back empty is read again with `filters`: a reference that names no actor is a 400 there,
+   * one that names several a filter on them all.
+   */
+  filtersInQuery?: (query: ExportQuery<Query>) => Filters | undefined;
   /** One page of the list, as its items' stored JSON. */
   list: (options: Filters & Paging) => Promise<JsonTextPage<Item>>;
   /** What `include=` can embed in a JSON page. */
@@ -127,10 +134,13 @@ export function listRoutes<Query extends z.ZodObject, Filters, Item extends { id
     },
     handler: async (request, reply) => {
       const query = request.query as z.output<Query> & Paging & { format?: ExportFormat | "json"; include?: string[]; fields?: string[] };
-      const filters = await list.filters(query);
+      const inQuery = list.filtersInQuery?.(query);
+      const filters = inQuery ?? (await list.filters(query));
       const cursor = cursors.read(query.cursor);
       const format = negotiateFormat(request.headers.accept, query.format, ["json", ...list.exports]);
       if (format !== "json") {
+        // An unknown actor is a 400 here too, not a redirect to an export that would refuse it.
+        if (inQuery) await list.filters(query);
         if (query.include) {
           throw badRequest("include= embeds records in JSON pages only; exports carry ids.", [
             { field: "query.include", message: `Not available with ${MEDIA_TYPES[format]}` },
@@ -138,7 +148,9 @@ export function listRoutes<Query extends z.ZodObject, Filters, Item extends { id
         }
         throw new MovedPermanently(exportLocation(request.url, format));
       }
-      const page = await list.list({ ...filters, cursor, limit: query.limit, count: query.count });
+      const paging = { cursor, limit: query.limit, count: query.count };
+      let page = await list.list({ ...filters, ...paging });
+      if (inQuery && page.texts.length === 0) page = await list.list({ ...(await list.filters(query)), ...paging });
       const nextCursor = cursors.issue(page.nextCursor);
       if (!query.fields && !query.include) return sendJsonPage(reply, { ...page, nextCursor }, pageInfo(request.url, nextCursor));
       const body = listReply(request.url, { ...parsePage(page), nextCursor });

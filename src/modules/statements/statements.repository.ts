@@ -3,12 +3,15 @@ import { isoDate } from "../../db/sql-fragments.ts";
 import { type CommonFilters, type FactLookup, type FactTable, findFact, findLiveByIds, runListQuery, whereCommon } from "../../db/list-query.ts";
 import type { JsonTextPage } from "../../lib/pagination.ts";
 import { SqlFilter } from "../../lib/sql-builder.ts";
+import { singleActorRef } from "../actors/actors.repository.ts";
 import type { Statement } from "./statements.schemas.ts";
 
 
 export interface StatementFilters extends CommonFilters {
   actorIds?: string[];
   speakerIds?: string[];
+  /** One speaker as the user named it, resolved in the list's query (singleActorRef); instead of speakerIds. */
+  speakerRef?: string;
   aboutIds?: string[];
   kinds?: string[];
   quoted?: boolean;
@@ -41,6 +44,7 @@ export function statementFilter(filters: Omit<StatementFilters, "limit" | "curso
     filter.where(`(s.speaker_id = ANY(${ids}) OR ${aboutAny(ids)})`);
   }
   if (filters.speakerIds) filter.where(equalsAny("s.speaker_id", filters.speakerIds, filter));
+  if (filters.speakerRef !== undefined) filter.where(`s.speaker_id = ${singleActorRef(filter, filters.speakerRef)}`);
   if (filters.aboutIds) filter.where(aboutAny(filter.param(filters.aboutIds)));
   if (filters.kinds) filter.where(`s.kind::text = ANY(${filter.param(filters.kinds.map((kind) => kind.toUpperCase()))})`);
   if (filters.quoted !== undefined) filter.where(filters.quoted ? "s.quote_type = 'VERBATIM'" : "s.quote_type <> 'VERBATIM'");

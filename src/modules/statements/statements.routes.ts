@@ -5,7 +5,7 @@ import { evidenceSources, type Loaders, type Relation } from "../../lib/shape.ts
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import { listRoutes } from "../common/list-routes.ts";
-import type { StatementsRepository } from "./statements.repository.ts";
+import type { StatementFilters, StatementsRepository } from "./statements.repository.ts";
 import type { StatementStatsRepository } from "./statements.stats.repository.ts";
 import { type StatementStatsQuery, StatementStatsQuerySchema, StatementStatsSchema } from "./statements.stats.schemas.ts";
 import {
@@ -17,17 +17,26 @@ import {
   StatementShapeQuerySchema,
 } from "./statements.schemas.ts";
 
+type FilterQuery = Omit<StatementStatsQuery, "groupBy">;
+
 /** The list's filters from its query (stats take the same), with actor references resolved. */
-async function filtersOf(query: Omit<StatementStatsQuery, "groupBy">, actors: ActorsRepository) {
+async function filtersOf(query: FilterQuery, actors: ActorsRepository): Promise<Omit<StatementFilters, "limit">> {
   return {
     actorIds: await actors.resolveOptionalRefs(query.actor, "query.actor"),
     speakerIds: await actors.resolveOptionalRefs(query.speaker, "query.speaker"),
     aboutIds: await actors.resolveOptionalRefs(query.about, "query.about"),
-    kinds: query.kind,
-    quoted: query.quoted,
-    respondsToIds: query.respondsTo,
-    ...commonFilters(query),
+    ...filtersWithoutActors(query),
   };
+}
+
+/** One speaker and no other actor reference ("what did X say"): the speaker is resolved in the list's query. */
+function filtersInQuery(query: FilterQuery): Omit<StatementFilters, "limit"> | undefined {
+  if (query.speaker?.length !== 1 || query.actor !== undefined || query.about !== undefined) return undefined;
+  return { speakerRef: query.speaker[0], ...filtersWithoutActors(query) };
+}
+
+function filtersWithoutActors(query: FilterQuery) {
+  return { kinds: query.kind, quoted: query.quoted, respondsToIds: query.respondsTo, ...commonFilters(query) };
 }
 
 /** What `include=` can embed. */
@@ -54,6 +63,7 @@ export const statementsRoutes: FastifyPluginAsyncZod<{ statements: StatementsRep
     exports: ["csv", "ndjson"],
     csvColumns: STATEMENT_CSV_COLUMNS,
     filters: (query) => filtersOf(query, actors),
+    filtersInQuery,
     list: (options) => statements.list(options),
     relations: STATEMENT_RELATIONS,
     loaders,
