@@ -80,6 +80,7 @@ export const loadSheddingPlugin = fp<{ config: Config }>(async (app: FastifyInst
     }
   }
 
+  /** Lets a request run, and keeps the pace at which waiting requests are let in. */
   function run(turn: Turn, now: number) {
     if (admittedAt !== undefined) paceMs = 0.8 * (paceMs ?? now - admittedAt) + 0.2 * (now - admittedAt);
     admittedAt = queue.length > 0 ? now : undefined;
