@@ -233,10 +233,10 @@ describe("a source's counts follow the writes", () => {
 });
 
 describe("a speaker resolved in the list's own query", () => {
-  const statementIds = async (query: Record<string, string | string[]>) =>
-    (await fetchAll<{ id: string }>(testApp.http, `/v1/statements?${new URLSearchParams(Object.entries({ limit: "3", ...query }).flatMap(
-      ([name, values]) => [values].flat().map((value) => [name, value]),
-    ))}`)).map((statement) => statement.id);
+  const statementIds = async (...speakers: string[]) => {
+    const query = speakers.map((speaker) => `speaker=${encodeURIComponent(speaker)}`).join("&");
+    return (await fetchAll<{ id: string }>(testApp.http, `/v1/statements?limit=3&${query}`)).map((statement) => statement.id);
+  };
 
   it("filters by every actor a reference names: a name that is another actor's alias names both", async () => {
     await as(writer).post("/v1/actors").send({
@@ -246,12 +246,12 @@ describe("a speaker resolved in the list's own query", () => {
     await as(writer).post("/v1/statements").send({
       ...governorQuote("st-kirby-namesake", "A kindergarten roof was damaged, the namesake said."), speakerId: "a-kirby-namesake",
     }).expect(201);
-    const byName = await statementIds({ speaker: "John Kirby" });
+    const byName = await statementIds("John Kirby");
     expect(byName).toContain("st-kirby-namesake");
     expect(byName.length).toBeGreaterThan(1);
-    expect(byName).toEqual(await statementIds({ speaker: ["john-kirby", "a-kirby-namesake"] }));
+    expect(byName).toEqual(await statementIds("john-kirby", "a-kirby-namesake"));
     // One actor, however it is named: the same statements as by its id.
-    expect(await statementIds({ speaker: "kirby namesake" })).toEqual(["st-kirby-namesake"]);
-    expect(await statementIds({ speaker: "a-kirby-namesake" })).toEqual(["st-kirby-namesake"]);
+    expect(await statementIds("kirby namesake")).toEqual(["st-kirby-namesake"]);
+    expect(await statementIds("a-kirby-namesake")).toEqual(["st-kirby-namesake"]);
   });
 });
