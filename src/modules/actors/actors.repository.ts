@@ -21,22 +21,29 @@ export interface ActorFilters extends Omit<CommonFilters, "from" | "to"> {
 const ACTORS: FactTable = { from: "actors act", alias: "act", claimColumn: "actor_id" };
 
 /**
+ * The actors a reference names, a row (`actor_id`) each way it names one: its id (a merged actor's id
+ * stands for its survivor), its name or an alias, compared by actorKey. `value` and `key` are SQL
+ * expressions of the reference and its key. One index lookup per way: a join on their OR was a scan of
+ * every actor with an alias subquery each, most of a filtered list's time in PostgreSQL.
+ */
+const actorsNamedBy = (value: string, key: string) =>
+  `SELECT coalesce(act.merged_into_id, act.id) AS actor_id FROM actors act
+    WHERE act.id = ${value} AND (act.merged_into_id IS NOT NULL OR act.deleted_at IS NULL)
+   UNION ALL
+   SELECT act.id FROM actors act WHERE act.name_key = ${key} AND act.deleted_at IS NULL
+   UNION ALL
+   SELECT act.id FROM actor_aliases al JOIN actors act ON act.id = al.actor_id
+    WHERE al.alias_key = ${key} AND act.deleted_at IS NULL`;
+
+/**
  * One reference (`iran`, `Odessa`) resolved inside another query, as resolveRefs resolves it: a scalar
  * subquery giving the one actor it names, or NULL when it names none or several (the caller then
  * resolves it apart: a 400, or a filter on several ids). Compared with `=`, PostgreSQL reads an index
  * on the actor and the date in list order, and the list needs no round trip of its own to resolve it.
  */
 export function singleActorRef(filter: SqlFilter, ref: string): string {
-  const value = filter.param(ref);
-  const key = filter.param(actorKey(ref));
-  return `(SELECT CASE WHEN count(DISTINCT named.actor_id) = 1 THEN min(named.actor_id) END FROM (
-             SELECT coalesce(act.merged_into_id, act.id) AS actor_id FROM actors act
-              WHERE act.id = ${value} AND (act.merged_into_id IS NOT NULL OR act.deleted_at IS NULL)
-             UNION ALL
-             SELECT act.id FROM actors act WHERE act.name_key = ${key} AND act.deleted_at IS NULL
-             UNION ALL
-             SELECT act.id FROM actor_aliases al JOIN actors act ON act.id = al.actor_id
-              WHERE al.alias_key = ${key} AND act.deleted_at IS NULL) named)`;
+  const named = actorsNamedBy(filter.param(ref), filter.param(actorKey(ref)));
+  return `(SELECT CASE WHEN count(DISTINCT named.actor_id) = 1 THEN min(named.actor_id) END FROM (${named}) named)`;
 }
 
 export function createActorsRepository(sql: SqlClient) {
@@ -77,18 +84,8 @@ export function createActorsRepository(sql: SqlClient) {
     async resolveRefs(refs: string[], field: string): Promise<string[]> {
       const keys = refs.map(actorKey);
       const rows = await sql.query<{ ref: string; actor_id: string }>(
-        // One index lookup per way an actor is known (id, name, alias): a join on their OR was a scan
-        // of every actor with an alias subquery each, most of a filtered list's time in PostgreSQL.
-        // A merged actor's id still filters: it stands for its survivor.
         `WITH ref AS (SELECT * FROM unnest($1::text[], $2::text[]) AS ref(value, key))
-         SELECT ref.value AS ref, coalesce(act.merged_into_id, act.id) AS actor_id
-           FROM ref JOIN actors act ON act.id = ref.value
-          WHERE act.merged_into_id IS NOT NULL OR act.deleted_at IS NULL
-         UNION
-         SELECT ref.value, act.id FROM ref JOIN actors act ON act.name_key = ref.key WHERE act.deleted_at IS NULL
-         UNION
-         SELECT ref.value, act.id FROM ref JOIN actor_aliases al ON al.alias_key = ref.key
-           JOIN actors act ON act.id = al.actor_id WHERE act.deleted_at IS NULL`,
+         SELECT DISTINCT ref.value AS ref, named.actor_id FROM ref CROSS JOIN LATERAL (${actorsNamedBy("ref.value", "ref.key")}) named`,
         [refs, keys],
       );
       const unknown = refs.filter((ref) => !rows.some((row) => row.ref === ref));
