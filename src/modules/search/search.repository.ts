@@ -15,9 +15,10 @@ export const RANKED_MATCHES_PER_TYPE = 200;
 
 /**
  * Sources ranked at most, whatever the bound: a source's search vector is out of line (TOAST), read
- * once to match and again to rank, and a common word is in nearly every source; at 1M facts each of
- * 50 sources cost as much as 40 statements (half a frequent word's ranking). Not fewer: PostgreSQL
- * then reads a rare word's sources in date order, each vector read to test it (20: 399 read, 4.8 ms).
+ * once to match and again to rank, and a common word is in nearly every source; at 1M facts a frequent
+ * word's 50 sources cost its ranking about as much as the 400 statements and attack events beside them
+ * (with them 4.0-4.7 ms, without 2.1-2.7). Not fewer: PostgreSQL then reads a rare word's sources in
+ * date order, each vector read to test it (20: 5.0-6.8 ms, against 1.9-3.0 at 50).
  */
 export const SOURCES_RANKED = 50;
 
