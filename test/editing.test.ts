@@ -255,3 +255,22 @@ describe("a speaker resolved in the list's own query", () => {
     expect(await statementIds("a-kirby-namesake")).toEqual(["st-kirby-namesake"]);
   });
 });
+
+describe("an attacker resolved in the list's own query", () => {
+  const eventIds = async (query: string) =>
+    (await fetchAll<{ id: string }>(testApp.http, `/v1/attack-events?limit=1&${query}`)).map((event) => event.id);
+
+  it("names the attacker by id or name alike, and still when the name is another actor's alias too", async () => {
+    const byId = await eventIds("attacker=russia");
+    expect(byId).toEqual(["ae-2022-10-17-kamikaze-drone-attacks", "ae-donbas-bakhmut-fighting"]);
+    expect(await eventIds("attacker=RUSSIA")).toEqual(byId);
+    await as(writer).post("/v1/actors").send({
+      id: "a-russia-namesake", sourceId: MERIDIAN_ID, type: "organisation", name: "Russia Namesake Club", aliases: ["Russia"],
+      evidence: ["the regional governor said"],
+    }).expect(201);
+    // "Russia" now names two actors: the events of both (the namesake has none).
+    expect(await eventIds("attacker=Russia")).toEqual(byId);
+    expect(await eventIds("attacker=Russia&kind=ground_fighting")).toEqual(["ae-donbas-bakhmut-fighting"]);
+    expect(await eventIds("attacker=a-russia-namesake")).toEqual([]);
+  });
+});

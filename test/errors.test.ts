@@ -36,6 +36,8 @@ describe("bad input gets an RFC 9457 problem naming the field", () => {
     ["/v1/statements?cursor=not-a-cursor", "query.cursor"],
     ["/v1/statements?speaker=Nobody%20Known", "query.speaker"],
     ["/v1/attack-events?place=Atlantis", "query.place"],
+    ["/v1/attack-events?attacker=Atlantis", "query.attacker"],
+    ["/v1/attack-events?attacker=Atlantis&format=csv", "query.attacker"],
   ])("%s → 400 naming %s", async (path, field) => {
     const problem = await expectProblem(path, 400, [field]);
     expect(problem.detail.length).toBeGreaterThan(0);

@@ -2,13 +2,16 @@ import type { SqlClient } from "../../db/database.ts";
 import { isoDate } from "../../db/sql-fragments.ts";
 import { type CommonFilters, type FactLookup, type FactTable, findFact, runListQuery, whereCommon } from "../../db/list-query.ts";
 import type { JsonTextPage } from "../../lib/pagination.ts";
-import { containsPattern, SqlFilter } from "../../lib/sql-builder.ts";
+import { containsPattern, equalsAny, SqlFilter } from "../../lib/sql-builder.ts";
+import { singleActorRef } from "../actors/actors.repository.ts";
 import type { AttackEvent, BoundingBox } from "./attack-events.schemas.ts";
 
 
 export interface AttackEventFilters extends CommonFilters {
   actorIds?: string[];
   attackerIds?: string[];
+  /** One attacker as the user named it, resolved in the list's query (singleActorRef); instead of attackerIds. */
+  attackerRef?: string;
   placeIds?: string[];
   kinds?: string[];
   weapon?: string;
@@ -46,7 +49,8 @@ export function attackEventFilter(filters: Omit<AttackEventFilters, "limit" | "c
       OR EXISTS (SELECT 1 FROM attack_impacts im WHERE im.event_id = ev.id
                    AND (im.place_id = ANY(${ids}) OR im.reported_by_id = ANY(${ids}))))`);
   }
-  if (filters.attackerIds) filter.where(`ev.attacker_id = ANY(${filter.param(filters.attackerIds)})`);
+  if (filters.attackerIds) filter.where(equalsAny("ev.attacker_id", filters.attackerIds, filter));
+  if (filters.attackerRef !== undefined) filter.where(`ev.attacker_id = ${singleActorRef(filter, filters.attackerRef)}`);
   if (filters.placeIds) filter.where(inPlace(placesWithin(filter.param(filters.placeIds))));
   if (filters.kinds) filter.where(`ev.kind::text = ANY(${filter.param(filters.kinds.map((kind) => kind.toUpperCase()))})`);
   if (filters.weapon) filter.where(`ev.weapon ILIKE ${filter.param(containsPattern(filters.weapon))}`);

@@ -6,7 +6,7 @@ import { evidenceSources, type Loaders, type Relation } from "../../lib/shape.ts
 import type { ActorsRepository } from "../actors/actors.repository.ts";
 import { IdParamsSchema } from "../common/common.schemas.ts";
 import { listRoutes } from "../common/list-routes.ts";
-import type { AttackEventsRepository } from "./attack-events.repository.ts";
+import type { AttackEventFilters, AttackEventsRepository } from "./attack-events.repository.ts";
 import type { AttackEventStatsRepository } from "./attack-events.stats.repository.ts";
 import { type AttackEventStatsQuery, AttackEventStatsQuerySchema, AttackEventStatsSchema } from "./attack-events.stats.schemas.ts";
 import {
@@ -18,18 +18,26 @@ import {
   AttackEventShapeQuerySchema,
 } from "./attack-events.schemas.ts";
 
+type FilterQuery = Omit<AttackEventStatsQuery, "groupBy">;
+
 /** The list's filters from its query (stats take the same), with actor references resolved. */
-async function filtersOf(query: Omit<AttackEventStatsQuery, "groupBy">, actors: ActorsRepository) {
+async function filtersOf(query: FilterQuery, actors: ActorsRepository): Promise<Omit<AttackEventFilters, "limit">> {
   return {
     actorIds: await actors.resolveOptionalRefs(query.actor, "query.actor"),
     attackerIds: await actors.resolveOptionalRefs(query.attacker, "query.attacker"),
     placeIds: await actors.resolveOptionalRefs(query.place, "query.place"),
-    kinds: query.kind,
-    weapon: query.weapon,
-    minLaunched: query.minLaunched,
-    bbox: query.bbox,
-    ...commonFilters(query),
+    ...filtersWithoutActors(query),
   };
+}
+
+/** One attacker and no other actor reference ("what did X launch"): the attacker is resolved in the list's query. */
+function filtersInQuery(query: FilterQuery): Omit<AttackEventFilters, "limit"> | undefined {
+  if (query.attacker?.length !== 1 || query.actor !== undefined || query.place !== undefined) return undefined;
+  return { attackerRef: query.attacker[0], ...filtersWithoutActors(query) };
+}
+
+function filtersWithoutActors(query: FilterQuery) {
+  return { kinds: query.kind, weapon: query.weapon, minLaunched: query.minLaunched, bbox: query.bbox, ...commonFilters(query) };
 }
 
 /** What `include=` can embed. */
@@ -56,6 +64,7 @@ export const attackEventsRoutes: FastifyPluginAsyncZod<{ attackEvents: AttackEve
     exports: ["csv", "ndjson", "geojson"],
     csvColumns: ATTACK_EVENT_CSV_COLUMNS,
     filters: (query) => filtersOf(query, actors),
+    filtersInQuery,
     list: (options) => attackEvents.list(options),
     relations: ATTACK_EVENT_RELATIONS,
     loaders,

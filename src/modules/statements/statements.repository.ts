@@ -2,7 +2,7 @@ import type { SqlClient } from "../../db/database.ts";
 import { isoDate } from "../../db/sql-fragments.ts";
 import { type CommonFilters, type FactLookup, type FactTable, findFact, findLiveByIds, runListQuery, whereCommon } from "../../db/list-query.ts";
 import type { JsonTextPage } from "../../lib/pagination.ts";
-import { SqlFilter } from "../../lib/sql-builder.ts";
+import { equalsAny, SqlFilter } from "../../lib/sql-builder.ts";
 import { singleActorRef } from "../actors/actors.repository.ts";
 import type { Statement } from "./statements.schemas.ts";
 
@@ -25,15 +25,6 @@ const STATEMENTS: FactTable = { from: "statements s", alias: "s", dateColumn: "s
 
 const aboutAny = (ids: string) =>
   `EXISTS (SELECT 1 FROM statement_subjects ss WHERE ss.statement_id = s.id AND ss.actor_id = ANY(${ids}))`;
-
-/**
- * `column = $n` for one value, `= ANY($n)` for several: PostgreSQL 15 reads an index on
- * `(speaker_id, said_on, id)` in list order only for an equality, and otherwise filters a date index
- * row by row (3,000 rows for one page of one speaker's year at a million statements).
- */
-function equalsAny(column: string, values: string[], filter: SqlFilter): string {
-  return values.length === 1 ? `${column} = ${filter.param(values[0])}` : `${column} = ANY(${filter.param(values)})`;
-}
 
 /** The WHERE clause of a list (or of its stats): every filter but paging. */
 export function statementFilter(filters: Omit<StatementFilters, "limit" | "cursor" | "count">): SqlFilter {
