@@ -32,9 +32,9 @@ export class SqlFilter {
 }
 
 /**
- * `column = $n` for one value, `= ANY($n)` for several: PostgreSQL 15 reads an index on
- * `(speaker_id, said_on, id)` in list order only for an equality, and otherwise filters a date index
- * row by row (3,000 rows for one page of one speaker's year at a million statements).
+ * `column = $n` for one value, `= ANY($n)` for several: PostgreSQL 15 reads an (actor, date) index
+ * such as `(speaker_id, said_on, id)` in list order only for an equality, and otherwise filters a date
+ * index row by row (3,000 rows for one page of one speaker's year at a million statements).
  */
 export function equalsAny(column: string, values: string[], filter: SqlFilter): string {
   return values.length === 1 ? `${column} = ${filter.param(values[0])}` : `${column} = ANY(${filter.param(values)})`;
