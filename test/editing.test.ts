@@ -256,7 +256,7 @@ describe("a speaker resolved in the list's own query", () => {
   });
 });
 
-describe("an attacker resolved in the list's own query", () => {
+describe("an attacker or a place resolved in the list's own query", () => {
   const eventIds = async (query: string) =>
     (await fetchAll<{ id: string }>(testApp.http, `/v1/attack-events?limit=1&${query}`)).map((event) => event.id);
 
@@ -272,5 +272,27 @@ describe("an attacker resolved in the list's own query", () => {
     expect(await eventIds("attacker=Russia")).toEqual(byId);
     expect(await eventIds("attacker=Russia&kind=ground_fighting")).toEqual(["ae-donbas-bakhmut-fighting"]);
     expect(await eventIds("attacker=a-russia-namesake")).toEqual([]);
+  });
+
+  it("names a place by id, name or another actor's alias alike, with the events in the places inside it", async () => {
+    const inside = ["ae-2022-12-10-southern-ukraine-drones", "ae-donbas-bakhmut-fighting"];
+    expect(await eventIds("place=ukraine")).toEqual(inside);
+    // An event placed in Ukraine itself: a page of the place's own events must still hold those inside it.
+    await as(writer).post("/v1/attack-events").send({
+      id: "ae-meridian-ukraine-wide", sourceId: MERIDIAN_ID, kind: "drone_attack",
+      description: "Drones sent the same morning as the national count.",
+      occurred: { date: "2022-12-10", precision: "part_of_day", wording: "early Saturday", evidence: ["early Saturday"] },
+      places: ["ukraine"],
+      evidence: ["His figures differ from the national count published the same morning."],
+    }).expect(201);
+    const all = await eventIds("place=ukraine");
+    expect(all).toEqual(expect.arrayContaining([...inside, "ae-meridian-ukraine-wide"]));
+    expect(all).toHaveLength(3);
+    await as(writer).post("/v1/actors").send({
+      id: "a-ukraine-namesake", sourceId: MERIDIAN_ID, type: "organisation", name: "Ukraine Namesake Club", aliases: ["Ukraine"],
+      evidence: ["the regional governor said"],
+    }).expect(201);
+    expect(await eventIds("place=Ukraine")).toEqual(all);
+    expect(await eventIds("place=a-ukraine-namesake")).toEqual([]);
   });
 });

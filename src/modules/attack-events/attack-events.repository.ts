@@ -13,6 +13,8 @@ export interface AttackEventFilters extends CommonFilters {
   /** One attacker as the user named it, resolved in the list's query (singleActorRef); instead of attackerIds. */
   attackerRef?: string;
   placeIds?: string[];
+  /** One place as the user named it, resolved in the list's query (singleActorRef); instead of placeIds. */
+  placeRef?: string;
   kinds?: string[];
   weapon?: string;
   minLaunched?: number;
@@ -52,6 +54,7 @@ export function attackEventFilter(filters: Omit<AttackEventFilters, "limit" | "c
   if (filters.attackerIds) filter.where(equalsAny("ev.attacker_id", filters.attackerIds, filter));
   if (filters.attackerRef !== undefined) filter.where(`ev.attacker_id = ${singleActorRef(filter, filters.attackerRef)}`);
   if (filters.placeIds) filter.where(inPlace(placesWithin(filter.param(filters.placeIds))));
+  if (filters.placeRef !== undefined) filter.where(inPlace(placesWithin(`ARRAY[${singleActorRef(filter, filters.placeRef)}]`)));
   if (filters.kinds) filter.where(`ev.kind::text = ANY(${filter.param(filters.kinds.map((kind) => kind.toUpperCase()))})`);
   if (filters.weapon) filter.where(`ev.weapon ILIKE ${filter.param(containsPattern(filters.weapon))}`);
   if (filters.minLaunched !== undefined) filter.where(`ev.launched >= ${filter.param(filters.minLaunched)}`);

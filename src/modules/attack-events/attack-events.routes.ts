@@ -30,10 +30,12 @@ async function filtersOf(query: FilterQuery, actors: ActorsRepository): Promise<
   };
 }
 
-/** One attacker and no other actor reference ("what did X launch"): the attacker is resolved in the list's query. */
+/** One attacker or one place and no other actor reference: it is resolved in the list's query. */
 function filtersInQuery(query: FilterQuery): Omit<AttackEventFilters, "limit"> | undefined {
-  if (query.attacker?.length !== 1 || query.actor !== undefined || query.place !== undefined) return undefined;
-  return { attackerRef: query.attacker[0], ...filtersWithoutActors(query) };
+  if (query.actor !== undefined) return undefined;
+  if (query.attacker?.length === 1 && query.place === undefined) return { attackerRef: query.attacker[0], ...filtersWithoutActors(query) };
+  if (query.place?.length === 1 && query.attacker === undefined) return { placeRef: query.place[0], ...filtersWithoutActors(query) };
+  return undefined;
 }
 
 function filtersWithoutActors(query: FilterQuery) {
