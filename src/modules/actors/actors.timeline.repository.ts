@@ -59,6 +59,12 @@ interface PageWindow {
   take: string;
 }
 
+/** `FROM … WHERE …` of the live facts of a role source's type that name `actor` in its role. */
+const liveFactsNaming = (source: RoleSource, actor: string) => {
+  const { from, alias } = FACT_TABLES[source.type];
+  return `FROM ${from} WHERE ${source.names(actor)} AND ${alias}.deleted_at IS NULL`;
+};
+
 /**
  * The (fact, role) rows of one role source that the page can hold: a superset of them, read in date
  * order off the actor's (actor, date) index, or the link table's, whichever PostgreSQL finds cheaper.
@@ -68,11 +74,11 @@ interface PageWindow {
  * them read, grouped and sorted for each page (2.6 s).
  */
 function roleRows(source: RoleSource, window: PageWindow): string[] {
-  const { from, alias, date } = FACT_TABLES[source.type];
+  const { alias, date } = FACT_TABLES[source.type];
   const entryKey = `('${source.type}:' || ${alias}.id) COLLATE "C"`;
   const select = (condition: string, tail = "") =>
     `(SELECT '${source.type}'::text AS type, ${alias}.id, ${source.rank} AS rank, '${source.role}'::text AS role
-        FROM ${from} WHERE ${source.names(window.actor)} AND ${alias}.deleted_at IS NULL AND ${condition} ${tail})`;
+        ${liveFactsNaming(source, window.actor)} AND ${condition} ${tail})`;
   const range = [window.from ? `${date} >= ${window.from}::date` : "", window.to ? `${date} <= ${window.to}::date` : ""].filter(Boolean);
   const dated = (condition: string) => [condition, ...range].join(" AND ");
   const nextDays = (condition: string) => select(dated(condition), `ORDER BY ${date} FETCH FIRST ${window.take} ROWS WITH TIES`);
@@ -120,10 +126,7 @@ const ENTRIES_OF: Record<TimelineEntry["type"], string> = {
  * for a value it takes to be common (1 s at a million attack events, where a custom plan takes 0.2 ms).
  */
 function rolesTakenQuery(sources: RoleSource[]): string {
-  const taken = sources.map((source) => {
-    const { from, alias } = FACT_TABLES[source.type];
-    return `EXISTS (SELECT 1 FROM ${from} WHERE ${source.names("$1")} AND ${alias}.deleted_at IS NULL)`;
-  });
+  const taken = sources.map((source) => `EXISTS (SELECT 1 ${liveFactsNaming(source, "$1")})`);
   return `SELECT ARRAY[${taken.join(", ")}] AS taken`;
 }
 
