@@ -128,6 +128,10 @@ function newPool(url: string, options: DatabaseOptions, onConnect?: (client: pg.
     connectionTimeoutMillis: options.connectTimeoutMs,
     statement_timeout: options.statementTimeoutMs || undefined,
     query_timeout: options.queryTimeoutMs,
+    // No JIT compilation: the API's queries are bounded (pages, lookups, stats), and compiling one took
+    // longer than it saved (stats of a year by day at a million events: 53 ms of JIT in a 385 ms query;
+    // counting the statements of two years 457 ms with it, 335 without).
+    options: "-c jit=off",
     // A partitioned server sends no reset: keepalives let the kernel find idle connections dead.
     keepAlive: true,
     onConnect,
