@@ -296,3 +296,44 @@ describe("an attacker or a place resolved in the list's own query", () => {
     expect(await eventIds("place=a-ukraine-namesake")).toEqual([]);
   });
 });
+
+describe("an actor's timeline through a day with more facts than a page", () => {
+  it("pages through them in id order (C collation) whatever order they were written in, each once, undated ones last", async () => {
+    for (const [id, name] of [["meridian-diarist", "Meridian diarist"], ["meridian-topic", "Meridian topic"]]) {
+      await as(writer).post("/v1/actors").send({ id, sourceId: MERIDIAN_ID, type: "person", name, evidence: ["the regional governor said"] }).expect(201);
+    }
+    // Written out of order, with ids that the C collation and a linguistic one order differently.
+    const written = ["st-diary-e", "st-diary-Z", "st-diary-d", "st-diary-a", "st-diary-Y", "st-diary-b"];
+    for (const id of written) {
+      await as(writer).post("/v1/statements").send({
+        ...governorQuote(id),
+        speakerId: "meridian-diarist",
+        about: ["meridian-topic"],
+        said: { date: "2022-12-10", precision: "part_of_day", wording: "early Saturday", evidence: ["early Saturday"] },
+      }).expect(201);
+    }
+    // And undated ones, which come last, in the same order.
+    const undated = ["st-diary-undated-x", "st-diary-undated-W", "st-diary-undated-v", "st-diary-undated-U"];
+    for (const id of undated) {
+      await as(writer).post("/v1/statements").send({
+        ...governorQuote(id),
+        speakerId: "meridian-diarist",
+        about: ["meridian-topic"],
+        said: { wording: "early Saturday", evidence: ["early Saturday"] },
+      }).expect(201);
+    }
+    const inCOrder = (ids: string[]) => [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const inOrder = [...inCOrder(written), ...inCOrder(undated)];
+    expect(inOrder).toEqual([
+      "st-diary-Y", "st-diary-Z", "st-diary-a", "st-diary-b", "st-diary-d", "st-diary-e",
+      "st-diary-undated-U", "st-diary-undated-W", "st-diary-undated-v", "st-diary-undated-x",
+    ]);
+    // The speaker's facts are read off an index of the statements, the subject's through a link table.
+    for (const actor of ["meridian-diarist", "meridian-topic"]) {
+      for (const limit of [1, 2, 4]) {
+        const entries = await fetchAll<{ id: string }>(testApp.http, `/v1/actors/${actor}/timeline?limit=${limit}`);
+        expect(entries.map((entry) => entry.id), `${actor}, limit=${limit}`).toEqual(inOrder);
+      }
+    }
+  });
+});
