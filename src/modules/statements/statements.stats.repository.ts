@@ -5,10 +5,14 @@ import type { StatementGroup, StatementStatsGroup } from "./statements.stats.sch
 
 export type StatementStatsFilters = Omit<StatementFilters, "limit" | "cursor" | "count">;
 
-/** Per grouping: the joins it needs, and the group's key and label. */
-const GROUPS: Record<StatementGroup, { join: string; key: string; label: string }> = {
-  speaker: { join: "JOIN actors speaker ON speaker.id = s.speaker_id", key: "s.speaker_id", label: "speaker.name" },
-  kind: { join: "", key: apiEnum("s.kind"), label: apiEnum("s.kind") },
+/**
+ * Per grouping: the group's key, and its label in terms of the aggregated row `g` (with the join
+ * that gives it). Statements are counted by key first and labelled after: grouping by the speaker's
+ * name too sorted every statement by it (a million statements spilled to disk: 467 ms).
+ */
+const GROUPS: Record<StatementGroup, { key: string; join: string; label: string }> = {
+  speaker: { key: "s.speaker_id", join: "JOIN actors speaker ON speaker.id = g.key", label: "speaker.name" },
+  kind: { key: apiEnum("s.kind"), join: "", label: "g.key" },
 };
 
 export function createStatementStatsRepository(sql: SqlClient) {
@@ -18,11 +22,12 @@ export function createStatementStatsRepository(sql: SqlClient) {
       const filter = statementFilter(filters);
       const group = GROUPS[groupBy];
       return sql.query<StatementStatsGroup>(
-        `SELECT ${group.key} AS key, ${group.label} AS label, count(*)::int AS statements,
-                count(*) FILTER (WHERE s.quote_type = 'VERBATIM')::int AS verbatim
-           FROM statements s ${group.join} ${filter.toSql()}
-          GROUP BY 1, 2
-          ORDER BY count(*) DESC, ${group.key} COLLATE "C" ASC`,
+        `SELECT g.key, ${group.label} AS label, g.statements, g.verbatim
+           FROM (SELECT ${group.key} AS key, count(*)::int AS statements,
+                        count(*) FILTER (WHERE s.quote_type = 'VERBATIM')::int AS verbatim
+                   FROM statements s ${filter.toSql()}
+                  GROUP BY 1) g ${group.join}
+          ORDER BY g.statements DESC, g.key COLLATE "C" ASC`,
         filter.params,
       );
     },
