@@ -132,6 +132,14 @@ describe.skipIf(!pgBin || !onServerRun)("read replicas: a private primary and a 
   it("reads from the replica; a write reads its own result from the primary, as do a read with Cache-Control: no-cache and the change feed; the replica sees the write after catch-up", async () => {
     // Replay paused, the replica stays where it is: what reads find there, they found on the replica.
     await replica.query("postgres", "SELECT pg_wal_replay_pause()");
+    // A pause is only requested at first: until the replica says it is paused, it may still replay
+    // the write below (then /ready rightly finds no lag).
+    const pausedAt = performance.now();
+    await pollUntil("replay paused", async () => {
+      const [row] = await replica.query<{ state: string }>("postgres", "SELECT pg_get_wal_replay_pause_state() AS state");
+      return row?.state === "paused" ? true : undefined;
+    });
+    console.log(`replay paused ${Math.round(performance.now() - pausedAt)} ms after it was asked to pause`);
     let created: Awaited<ReturnType<typeof createActor>>;
     try {
       created = await createActor();

@@ -64,7 +64,10 @@ export class Cluster {
   }
 
   start() {
-    const settings = ["listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off", "full_page_writes=off", ...this.settings];
+    // Commits are written to the WAL before they are answered (synchronous_commit on, as a server
+    // runs by default): with it off, a write answered 201 was not yet in the WAL that a replica
+    // receives or that /ready measures lag against, for up to the WAL writer's delay. fsync stays off.
+    const settings = ["listen_addresses=127.0.0.1", "fsync=off", "full_page_writes=off", ...this.settings];
     const options = [`-p ${this.port} -k ${this.dir}`, ...settings.map((setting) => `-c ${setting}`)].join(" ");
     this.run("pg_ctl", ["start", "-w", "-t", "30", "-D", this.dataDir, "-l", this.logFile, "-o", options]);
   }
