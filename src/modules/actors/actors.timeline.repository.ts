@@ -153,10 +153,18 @@ function rolesTakenQuery(sources: RoleSource[]): string {
 
 const ENTRY_KEY = new RegExp(`^(${timelineEntryTypeValues.join("|")}):.`, "s");
 
-/** An entry key's fact type and fact id (`attack_event:ae-1` → attack_event, ae-1); readCursor checked its form. */
-function entryKeyParts(entryKey: string): { type: TimelineEntry["type"]; id: string } {
-  const colon = entryKey.indexOf(":");
-  return { type: entryKey.slice(0, colon) as TimelineEntry["type"], id: entryKey.slice(colon + 1) };
+/**
+ * Where a page after `cursor` starts: its date as a placeholder, and its entry key (`attack_event:ae-1`,
+ * whose form readCursor checked) split into the fact type and the fact id.
+ */
+function afterCursor(cursor: Cursor, filter: SqlFilter): NonNullable<PageWindow["after"]> {
+  const colon = cursor.id.indexOf(":");
+  const id = cursor.id.slice(colon + 1);
+  return {
+    date: cursor.key === null ? null : filter.param(cursor.key),
+    type: cursor.id.slice(0, colon) as TimelineEntry["type"],
+    id: () => filter.param(id),
+  };
 }
 
 /** A timeline cursor is a date cursor whose id is an entry key; a list's cursor pasted here is not. */
@@ -187,11 +195,7 @@ export function createActorTimelineRepository(sql: SqlClient) {
       const filter = new SqlFilter();
       const window: PageWindow = {
         actor: filter.param(actorId),
-        after: cursor && {
-          date: cursor.key === null ? null : filter.param(cursor.key),
-          type: entryKeyParts(cursor.id).type,
-          id: () => filter.param(entryKeyParts(cursor.id).id),
-        },
+        after: cursor && afterCursor(cursor, filter),
         from: filters.from === undefined ? undefined : filter.param(filters.from),
         to: filters.to === undefined ? undefined : filter.param(filters.to),
         take: filter.param(filters.limit + 1),
